@@ -1,0 +1,23 @@
+import re
+
+from arrears.core.context import bind_request_id, current_request_id, unbind_request_id
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Takes X-Request-ID from a trusted proxy when well-formed, else makes one; echoes it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        token = bind_request_id(incoming if _SAFE_ID.match(incoming) else None)
+        try:
+            request.request_id = current_request_id()
+            response = self.get_response(request)
+            response["X-Request-ID"] = request.request_id
+            return response
+        finally:
+            unbind_request_id(token)

@@ -1,0 +1,123 @@
+"""Exact money: integer minor units per ISO 4217 currency, half-up rounding, never float."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+# Far beyond any consumer or SME debt (a trillion major units); larger input is a mistake.
+MAX_MAJOR_UNITS = Decimal(10) ** 12
+
+
+@cache
+def known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def check_currency(code: str, field: str = "currency") -> str:
+    if not isinstance(code, str) or code.upper() != code or code not in known_currencies():
+        raise ValidationError(
+            {field: _("“%(value)s” is not an ISO 4217 currency code.") % {"value": code}}, code="currency"
+        )
+    return code
+
+
+@cache
+def exponent(currency: str) -> int:
+    """Minor-unit exponent of an ISO 4217 currency (EUR 2, JPY 0, BHD 3)."""
+    return get_currency_precision(check_currency(currency))
+
+
+def to_minor(amount, currency: str, field: str = "amount") -> int:
+    """Parse an amount in major units (Decimal, int or string; never float) to integer minor units."""
+    if isinstance(amount, float) or isinstance(amount, bool):
+        raise ValidationError({field: _("Amounts must be given as decimal text, not a float.")}, code="float")
+    try:
+        value = Decimal(str(amount).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError(
+            {field: _("“%(value)s” is not a decimal amount.") % {"value": amount}}, code="invalid"
+        ) from None
+    if not value.is_finite():
+        raise ValidationError({field: _("“%(value)s” is not a decimal amount.") % {"value": amount}}, code="invalid")
+    if abs(value) >= MAX_MAJOR_UNITS:
+        raise ValidationError(
+            {field: _("%(value)s is beyond any amount arrears accepts.") % {"value": amount}}, code="too_large"
+        )
+    exp = exponent(currency)
+    return int((value * (Decimal(10) ** exp)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    exp = exponent(currency)
+    return (Decimal(minor) / (Decimal(10) ** exp)).quantize(Decimal(1).scaleb(-exp))
+
+
+@dataclass(frozen=True, slots=True, order=False)
+class Money:
+    """An amount in one currency, held as integer minor units."""
+
+    minor: int
+    currency: str
+
+    def __post_init__(self):
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise TypeError("Money.minor must be an int")
+        exponent(self.currency)
+
+    @classmethod
+    def of(cls, amount, currency: str, field: str = "amount") -> "Money":
+        return cls(to_minor(amount, currency, field), currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> "Money":
+        return cls(0, currency)
+
+    @property
+    def amount(self) -> Decimal:
+        return from_minor(self.minor, self.currency)
+
+    def _same(self, other: "Money") -> None:
+        if not isinstance(other, Money) or other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} with {getattr(other, 'currency', other)!r}")
+
+    def __add__(self, other: "Money") -> "Money":
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __neg__(self) -> "Money":
+        return Money(-self.minor, self.currency)
+
+    def __lt__(self, other: "Money") -> bool:
+        self._same(other)
+        return self.minor < other.minor
+
+    def __le__(self, other: "Money") -> bool:
+        self._same(other)
+        return self.minor <= other.minor
+
+    def __bool__(self) -> bool:
+        return self.minor != 0
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    def format(self, locale: str = "en") -> str:
+        return format_currency(self.amount, self.currency, locale=locale)
+
+
+def split_evenly(total_minor: int, parts: int) -> list[int]:
+    """Split minor units into `parts` near-equal shares; the last share absorbs the remainder."""
+    if parts < 1:
+        raise ValueError("parts must be at least 1")
+    share = total_minor // parts if total_minor >= 0 else -((-total_minor) // parts)
+    shares = [share] * parts
+    shares[-1] += total_minor - share * parts
+    return shares

@@ -1,0 +1,435 @@
+"""Every write to the ledger: charges, payments (single and bulk, one code path), reversals, adjustments.
+
+A posting locks its accounts (in id order, so concurrent batches cannot deadlock), settles due
+items through the creditor's waterfall, writes immutable entries, moves the accounts' running
+balances and delinquency in the same transaction, and audits each change.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from arrears.core import roles
+from arrears.core.actors import authorize
+from arrears.core.audit import audit_event, record, record_many
+from arrears.core.clock import business_date as today
+from arrears.core.money import Money, check_currency
+from arrears.ledger import delinquency
+from arrears.ledger.allocation import OpenItem, allocate
+from arrears.ledger.models import (
+    OWED_COMPONENTS,
+    Allocation,
+    BucketSpell,
+    Component,
+    DueItem,
+    EntryKind,
+    LedgerEntry,
+    Payment,
+)
+from arrears.portfolio.models import Account
+
+BALANCE_FIELD = {
+    Component.PRINCIPAL: "principal_minor",
+    Component.INTEREST: "interest_minor",
+    Component.FEES: "fees_minor",
+    Component.COSTS: "costs_minor",
+    Component.PENALTIES: "penalties_minor",
+    Component.CREDIT: "credit_minor",
+}
+# How far ahead a value date may lie (a payment dated tomorrow in another time zone is fine).
+VALUE_DATE_LEEWAY = dt.timedelta(days=1)
+
+
+class PaymentConflict(ValidationError):
+    """The same payment id arrived again with different content."""
+
+
+@dataclass(frozen=True)
+class PaymentIn:
+    """A payment to post. `external_id` is the sender's id, unique per creditor and source."""
+
+    account_id: int
+    amount: Money
+    source: str
+    external_id: str
+    value_date: dt.date
+    method: str = Payment.Method.TRANSFER
+    designation: tuple[str, ...] | None = None
+
+    def fingerprint(self) -> str:
+        body = {
+            "account": self.account_id, "amount": self.amount.minor, "currency": self.amount.currency,
+            "value_date": self.value_date.isoformat(), "method": self.method,
+            "designation": list(self.designation) if self.designation else None,
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class PaymentOutcome:
+    payment: Payment
+    created: bool  # False: the same payment had been posted before; nothing new was written
+
+
+@dataclass
+class _Posting:
+    """Work in progress for one locked account during a batch."""
+
+    account: Account
+    items: list = field(default_factory=list)
+    dirty_items: dict = field(default_factory=dict)
+    before: dict = field(default_factory=dict)
+
+
+def _row_error(row: int | None, name: str, message: str, code: str) -> ValidationError:
+    key = name if row is None else f"payments[{row}].{name}"
+    return ValidationError({key: ValidationError(message, code=code)})
+
+
+def _validate(payments: list[PaymentIn], accounts: dict[int, Account], business_date: dt.date, single: bool):
+    errors = {}
+    for row, p in enumerate(payments):
+        at = None if single else row
+        try:
+            account = accounts.get(p.account_id)
+            if account is None:
+                raise _row_error(at, "account", _("No account with id %(id)s.") % {"id": p.account_id}, "unknown")
+            check_currency(p.amount.currency)
+            if p.amount.currency != account.currency:
+                raise _row_error(at, "currency", _("Account %(ref)s is kept in %(account)s; a payment in "
+                                                   "%(payment)s cannot be posted to it.")
+                                 % {"ref": account.creditor_reference, "account": account.currency,
+                                    "payment": p.amount.currency}, "currency")
+            if p.amount.minor <= 0:
+                raise _row_error(at, "amount", _("A payment must be more than zero; got %(amount)s.")
+                                 % {"amount": p.amount}, "not_positive")
+            if p.value_date > business_date + VALUE_DATE_LEEWAY:
+                raise _row_error(at, "value_date", _("Value date %(date)s is in the future.")
+                                 % {"date": p.value_date.isoformat()}, "future")
+            if not p.external_id or len(p.external_id) > 100:
+                raise _row_error(at, "external_id", _("A payment needs the sender's id (1 to 100 characters)."),
+                                 "external_id")
+            if p.method not in Payment.Method.values:
+                raise _row_error(at, "method", _("“%(value)s” is not a payment method.") % {"value": p.method},
+                                 "method")
+            for component in p.designation or ():
+                if component not in OWED_COMPONENTS:
+                    raise _row_error(at, "designation", _("“%(value)s” is not a balance component.")
+                                     % {"value": component}, "designation")
+        except ValidationError as exc:
+            errors.update(exc.message_dict if hasattr(exc, "error_dict") else {"payments": exc.messages})
+    if errors:
+        raise ValidationError(errors)
+
+
+def _open_items(account_ids) -> dict[int, list[DueItem]]:
+    by_account = defaultdict(list)
+    rows = DueItem.objects.filter(account_id__in=account_ids, settled_minor__lt=F("amount_minor"))
+    for item in rows.order_by("due_date", "id"):
+        by_account[item.account_id].append(item)
+    return by_account
+
+
+def _refresh_delinquency(account: Account, items, business_date: dt.date, spells_closed, spells_opened):
+    """Recompute oldest unpaid date, DPD and bucket of a locked account from its open items."""
+    open_items = [OpenItem(i.id, i.component, i.due_date, i.amount_minor - i.settled_minor) for i in items]
+    account.oldest_unpaid_due_date = delinquency.oldest_unpaid_due_date(open_items, dt.date.max)
+    account.dpd = delinquency.days_past_due(account.oldest_unpaid_due_date, business_date, account.pause_days)
+    account.dpd_as_of = business_date
+    bucket = delinquency.bucket_for(account.dpd, account.creditor.buckets)
+    if bucket != account.bucket:
+        spells_closed.append(account.pk)
+        spells_opened.append(BucketSpell(account_id=account.pk, bucket=bucket, entered_on=business_date))
+        account.bucket = bucket
+
+
+def _write_spells(closed, opened, business_date):
+    if closed:
+        BucketSpell.objects.filter(account_id__in=closed, exited_on__isnull=True).update(exited_on=business_date)
+    if opened:
+        BucketSpell.objects.bulk_create(opened, batch_size=2000)
+
+
+ACCOUNT_LEDGER_FIELDS = [
+    "principal_minor", "interest_minor", "fees_minor", "costs_minor", "penalties_minor", "credit_minor",
+    "oldest_unpaid_due_date", "dpd", "dpd_as_of", "bucket",
+]
+
+
+def _balances(account: Account) -> dict:
+    return {name: getattr(account, name) for name in ACCOUNT_LEDGER_FIELDS if name.endswith("_minor")}
+
+
+def post_payments(*, actor, payments: list[PaymentIn], business_date: dt.date | None = None,
+                  audit: bool = True) -> list[PaymentOutcome]:
+    """Post payments, each exactly once per (creditor, source, external id).
+
+    The whole batch is validated first; any invalid row rejects the batch with an error per row and
+    nothing is written. A payment seen before with the same content is returned as it was; with
+    different content it is a PaymentConflict. Overpayment is held as credit on the account.
+    """
+    business_date = business_date or today()
+    single = len(payments) == 1
+    if not payments:
+        return []
+    keys_seen: dict[tuple, PaymentIn] = {}
+    with transaction.atomic():
+        account_ids = sorted({p.account_id for p in payments})
+        accounts = {
+            a.pk: a for a in Account.objects.select_for_update(of=("self",)).select_related("creditor")
+            .filter(pk__in=account_ids).order_by("pk")
+        }
+        _validate(payments, accounts, business_date, single)
+        for creditor_id in {a.creditor_id for a in accounts.values()}:
+            authorize(actor, roles.POST_PAYMENTS, creditor_id)
+
+        existing = _existing_payments(payments, accounts)
+        outcomes: list[PaymentOutcome | None] = [None] * len(payments)
+        fresh: list[tuple[int, PaymentIn]] = []
+        for row, p in enumerate(payments):
+            key = (accounts[p.account_id].creditor_id, p.source, p.external_id)
+            earlier = existing.get(key)
+            if earlier is not None:
+                if earlier.fingerprint != p.fingerprint():
+                    raise _conflict(row if not single else None, p)
+                outcomes[row] = PaymentOutcome(earlier, created=False)
+                continue
+            twin = keys_seen.get(key)
+            if twin is not None:
+                if twin.fingerprint() != p.fingerprint():
+                    raise _conflict(row if not single else None, p)
+                continue  # resolved to the twin's payment below
+            keys_seen[key] = p
+            fresh.append((row, p))
+
+        if fresh:
+            _apply(actor, fresh, accounts, outcomes, business_date, audit)
+        by_key = {(accounts[p.account_id].creditor_id, p.source, p.external_id): outcomes[row].payment
+                  for row, p in fresh}
+        for row, p in enumerate(payments):
+            if outcomes[row] is None:  # a twin of an earlier row in this batch
+                key = (accounts[p.account_id].creditor_id, p.source, p.external_id)
+                outcomes[row] = PaymentOutcome(by_key[key], created=False)
+    return outcomes
+
+
+def _conflict(row, p: PaymentIn) -> PaymentConflict:
+    key = "external_id" if row is None else f"payments[{row}].external_id"
+    return PaymentConflict({key: ValidationError(
+        _("Payment %(source)s:%(id)s was already received with different details (amount, date, "
+          "account or method); it was not posted again.") % {"source": p.source, "id": p.external_id},
+        code="conflict")})
+
+
+def _existing_payments(payments, accounts) -> dict[tuple, Payment]:
+    by_source = defaultdict(set)
+    for p in payments:
+        by_source[(accounts[p.account_id].creditor_id, p.source)].add(p.external_id)
+    found = {}
+    for (creditor_id, source), ids in by_source.items():
+        for payment in Payment.objects.filter(creditor_id=creditor_id, source=source, external_id__in=ids):
+            found[(creditor_id, source, payment.external_id)] = payment
+    return found
+
+
+def _apply(actor, fresh, accounts, outcomes, business_date, audit):
+    postings = {aid: _Posting(accounts[aid]) for aid in {p.account_id for _, p in fresh}}
+    for aid, items in _open_items(list(postings)).items():
+        postings[aid].items = items
+    for posting in postings.values():
+        posting.before = _balances(posting.account)
+
+    new_payments = [
+        Payment(
+            account_id=p.account_id, creditor_id=accounts[p.account_id].creditor_id, source=p.source,
+            external_id=p.external_id, fingerprint=p.fingerprint(), amount_minor=p.amount.minor,
+            currency=p.amount.currency, value_date=p.value_date, method=p.method,
+            designation=list(p.designation) if p.designation else None,
+        )
+        for _, p in fresh
+    ]
+    try:
+        with transaction.atomic():
+            Payment.objects.bulk_create(new_payments, batch_size=2000)
+    except IntegrityError:
+        # Another transaction posted one of these ids between our check and insert (possible only
+        # where accounts differ); report it rather than guess.
+        raise ValidationError({"external_id": _("A payment in this batch was posted concurrently; "
+                                                "send the batch again to get each payment's result.")},
+                              code="race") from None
+
+    entries: list[LedgerEntry] = []
+    entry_shares: list[list] = []
+    for payment, (row, p) in zip(new_payments, fresh, strict=True):
+        posting = postings[p.account_id]
+        account = posting.account
+        creditor = account.creditor
+        by_id = {item.id: item for item in posting.items}
+        open_items = [OpenItem(i.id, i.component, i.due_date, i.amount_minor - i.settled_minor)
+                      for i in posting.items]
+        shares = allocate(p.amount.minor, open_items, creditor.allocation_order, creditor.allocation_mode,
+                          p.designation)
+        per_component = defaultdict(list)
+        for share in shares:
+            per_component[share.component].append(share)
+            if share.item_id is not None:
+                item = by_id[share.item_id]
+                item.settled_minor += share.amount_minor
+                posting.dirty_items[item.id] = item
+        for component, component_shares in per_component.items():
+            total = sum(s.amount_minor for s in component_shares)
+            entries.append(LedgerEntry(
+                account_id=account.pk, component=component, kind=EntryKind.PAYMENT, amount_minor=-total,
+                currency=account.currency, effective_date=p.value_date, payment=payment,
+            ))
+            entry_shares.append(component_shares)
+            field_name = BALANCE_FIELD[component]
+            setattr(account, field_name, getattr(account, field_name) - total)
+        outcomes[row] = PaymentOutcome(payment, created=True)
+
+    LedgerEntry.objects.bulk_create(entries, batch_size=2000)
+    allocations = [
+        Allocation(entry=entry, due_item_id=share.item_id, amount_minor=share.amount_minor)
+        for entry, shares in zip(entries, entry_shares, strict=True)
+        for share in shares if share.item_id is not None
+    ]
+    Allocation.objects.bulk_create(allocations, batch_size=2000)
+    dirty = [item for posting in postings.values() for item in posting.dirty_items.values()]
+    DueItem.objects.bulk_update(dirty, ["settled_minor"], batch_size=1000)
+    _close_postings(postings.values(), business_date)
+
+    if audit:
+        record_many([
+            audit_event(actor=actor, action="payment.posted", obj=payment, creditor_id=payment.creditor_id,
+                        after={"account": payment.account_id, "amount_minor": payment.amount_minor,
+                               "currency": payment.currency, "value_date": payment.value_date.isoformat(),
+                               "source": payment.source, "external_id": payment.external_id})
+            for payment in new_payments
+        ])
+
+
+def _close_postings(postings, business_date):
+    """Refresh delinquency and write the running balances of every touched account."""
+    closed, opened = [], []
+    accounts = []
+    for posting in postings:
+        # Items not loaded (fully settled) cannot be the oldest unpaid; the loaded ones decide.
+        _refresh_delinquency(posting.account, posting.items, business_date, closed, opened)
+        accounts.append(posting.account)
+    Account.objects.bulk_update(accounts, ACCOUNT_LEDGER_FIELDS, batch_size=1000)
+    _write_spells(closed, opened, business_date)
+
+
+def post_payment(*, actor, payment: PaymentIn, business_date: dt.date | None = None) -> PaymentOutcome:
+    """Post one payment; see post_payments."""
+    return post_payments(actor=actor, payments=[payment], business_date=business_date)[0]
+
+
+@dataclass(frozen=True)
+class ChargeIn:
+    component: str
+    amount: Money
+    due_date: dt.date
+    instalment: int | None = None
+
+
+def post_charges(*, actor, account: Account, charges: list[ChargeIn], kind: str = EntryKind.CHARGE,
+                 effective_date: dt.date | None = None, memo: str = "",
+                 business_date: dt.date | None = None) -> list[LedgerEntry]:
+    """Charge amounts to an account (placement balances, interest, fees, costs), each due on a date."""
+    business_date = business_date or today()
+    effective_date = effective_date or business_date
+    authorize(actor, roles.POST_ADJUSTMENTS if kind == EntryKind.ADJUSTMENT else roles.PLACE_ACCOUNTS,
+              account.creditor_id)
+    errors = {}
+    for row, charge in enumerate(charges):
+        if charge.component not in OWED_COMPONENTS:
+            errors[f"charges[{row}].component"] = [_("“%(value)s” is not a balance component that can be "
+                                                     "charged.") % {"value": charge.component}]
+        elif charge.amount.currency != account.currency:
+            errors[f"charges[{row}].currency"] = [_("Account %(ref)s is kept in %(account)s, not %(charge)s.")
+                                                  % {"ref": account.creditor_reference,
+                                                     "account": account.currency,
+                                                     "charge": charge.amount.currency}]
+        elif charge.amount.minor <= 0:
+            errors[f"charges[{row}].amount"] = [_("A charge must be more than zero; got %(amount)s.")
+                                                % {"amount": charge.amount}]
+    if errors or not charges:
+        raise ValidationError(errors or {"charges": [_("Nothing to charge.")]})
+    with transaction.atomic():
+        locked = Account.objects.select_for_update(of=("self",)).select_related("creditor").get(pk=account.pk)
+        before = _balances(locked)
+        entries = [
+            LedgerEntry(account_id=locked.pk, component=c.component, kind=kind, amount_minor=c.amount.minor,
+                        currency=locked.currency, effective_date=effective_date, memo=memo)
+            for c in charges
+        ]
+        LedgerEntry.objects.bulk_create(entries)
+        DueItem.objects.bulk_create([
+            DueItem(account_id=locked.pk, component=c.component, due_date=c.due_date, amount_minor=c.amount.minor,
+                    instalment=c.instalment)
+            for c in charges
+        ])
+        for c in charges:
+            name = BALANCE_FIELD[c.component]
+            setattr(locked, name, getattr(locked, name) + c.amount.minor)
+        posting = _Posting(locked, items=list(_open_items([locked.pk]).get(locked.pk, [])))
+        _close_postings([posting], business_date)
+        record(actor=actor, action=f"ledger.{kind}", obj=locked, creditor_id=locked.creditor_id,
+               before=before, after=_balances(locked))
+    _copy_ledger_state(locked, account)
+    return entries
+
+
+def _copy_ledger_state(source: Account, target: Account) -> None:
+    for name in ACCOUNT_LEDGER_FIELDS:
+        setattr(target, name, getattr(source, name))
+
+
+def reverse_payment(*, actor, payment: Payment, reason: str, business_date: dt.date | None = None) -> Payment:
+    """Undo a payment (bounced, misapplied): reversing entries, due items reopened, payment marked."""
+    business_date = business_date or today()
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the payment is reversed.")})
+    authorize(actor, roles.REVERSE_ENTRIES, payment.creditor_id)
+    with transaction.atomic():
+        account = (Account.objects.select_for_update(of=("self",)).select_related("creditor")
+                   .get(pk=payment.account_id))
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == Payment.Status.REVERSED:
+            raise ValidationError({"payment": _("Payment %(id)s has already been reversed.")
+                                   % {"id": payment.external_id}}, code="reversed")
+        before = _balances(account)
+        reopened = {}
+        reversals = []
+        for entry in payment.entries.all():
+            reversal = LedgerEntry(account_id=account.pk, component=entry.component, kind=EntryKind.REVERSAL,
+                                   amount_minor=-entry.amount_minor, currency=entry.currency,
+                                   effective_date=business_date, payment=payment, reverses=entry,
+                                   memo=reason[:200])
+            reversals.append((reversal, entry))
+            name = BALANCE_FIELD[entry.component]
+            setattr(account, name, getattr(account, name) - entry.amount_minor)
+        LedgerEntry.objects.bulk_create([r for r, _ in reversals])
+        undo = []
+        for reversal, entry in reversals:
+            for allocation in entry.allocations.select_related("due_item"):
+                item = reopened.setdefault(allocation.due_item_id, allocation.due_item)
+                item.settled_minor -= allocation.amount_minor
+                undo.append(Allocation(entry=reversal, due_item_id=item.id, amount_minor=-allocation.amount_minor))
+        Allocation.objects.bulk_create(undo)
+        DueItem.objects.bulk_update(list(reopened.values()), ["settled_minor"])
+        Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.REVERSED)
+        payment.status = Payment.Status.REVERSED
+        posting = _Posting(account, items=list(_open_items([account.pk]).get(account.pk, [])))
+        _close_postings([posting], business_date)
+        record(actor=actor, action="payment.reversed", obj=payment, creditor_id=payment.creditor_id,
+               before=before, after={**_balances(account), "reason": reason})
+    return payment

@@ -1,0 +1,394 @@
+"""Writes of the portfolio app: creditors, portfolios, debtors and their contact points, placements.
+
+Input is validated whole before anything is written; an error names the field and the value.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from arrears.core import roles
+from arrears.core.actors import authorize
+from arrears.core.audit import record, snapshot
+from arrears.core.clock import business_date as today
+from arrears.core.crypto import encrypt, lookup_hash
+from arrears.core.identifiers import scheme as identifier_scheme
+from arrears.core.money import Money
+from arrears.core.references import make_rf
+from arrears.ledger.delinquency import validate_buckets
+from arrears.ledger.models import OWED_COMPONENTS
+from arrears.portfolio import validation
+from arrears.portfolio.models import (
+    Account,
+    AccountDebtor,
+    ContactPoint,
+    Creditor,
+    Debtor,
+    DebtorIdentifier,
+    Portfolio,
+)
+
+CREDITOR_FIELDS = ["code", "name", "kind", "country", "registration_number", "allocation_order",
+                   "allocation_mode", "buckets", "is_active"]
+PORTFOLIO_FIELDS = ["code", "name", "original_creditor", "mandate", "commission_rate", "currency",
+                    "jurisdiction", "collection_iban", "placed_on", "recalled_on"]
+DEBTOR_FIELDS = ["kind", "given_name", "family_name", "company_name", "responsible_person", "date_of_birth",
+                 "country", "preferred_language"]
+FLAG_FIELDS = ["deceased", "bankrupt", "vulnerable", "do_not_contact", "disputed"]
+OPT_OUT_FIELDS = {"call": "call_opt_out_at", "sms": "sms_opt_out_at", "whatsapp": "whatsapp_opt_out_at",
+                  "email": "email_opt_out_at", "post": "post_opt_out_at"}
+
+
+def _clean_creditor(values: dict) -> dict:
+    validation.country(values.get("country", ""))
+    order = values.get("allocation_order")
+    if order is not None and (sorted(order) != sorted(str(c) for c in OWED_COMPONENTS)):
+        raise ValidationError({"allocation_order": _("The allocation order must list each balance component "
+                                                     "once: %(components)s.")
+                               % {"components": ", ".join(OWED_COMPONENTS)}})
+    buckets = values.get("buckets")
+    if buckets is not None and (problems := validate_buckets(buckets)):
+        raise ValidationError({"buckets": problems})
+    return values
+
+
+def create_creditor(*, actor, **values) -> Creditor:
+    authorize(actor, roles.MANAGE_CREDITORS)
+    creditor = Creditor(**_clean_creditor(values))
+    creditor.full_clean()
+    with transaction.atomic():
+        creditor.save()
+        record(actor=actor, action="creditor.created", obj=creditor, creditor_id=creditor.pk,
+               after=snapshot(creditor, CREDITOR_FIELDS))
+    return creditor
+
+
+def update_creditor(*, actor, creditor: Creditor, **changes) -> Creditor:
+    authorize(actor, roles.MANAGE_CREDITORS, creditor.pk)
+    before = snapshot(creditor, CREDITOR_FIELDS)
+    _clean_creditor({"country": creditor.country, **changes})
+    for name, value in changes.items():
+        setattr(creditor, name, value)
+    creditor.full_clean()
+    with transaction.atomic():
+        creditor.save()
+        record(actor=actor, action="creditor.updated", obj=creditor, creditor_id=creditor.pk, before=before,
+               after=snapshot(creditor, CREDITOR_FIELDS))
+    return creditor
+
+
+def _clean_portfolio(values: dict) -> dict:
+    validation.currency(values.get("currency", ""))
+    validation.country(values.get("jurisdiction", ""), "jurisdiction")
+    if values.get("collection_iban"):
+        values["collection_iban"] = validation.iban(values["collection_iban"], "collection_iban")
+    mandate, rate = values.get("mandate"), values.get("commission_rate")
+    if mandate == Portfolio.Mandate.CONTINGENCY and rate is None:
+        raise ValidationError({"commission_rate": _("A contingency mandate needs a commission rate.")})
+    return values
+
+
+def create_portfolio(*, actor, creditor: Creditor, **values) -> Portfolio:
+    authorize(actor, roles.MANAGE_CREDITORS, creditor.pk)
+    portfolio = Portfolio(creditor=creditor, **_clean_portfolio(values))
+    portfolio.full_clean()
+    with transaction.atomic():
+        portfolio.save()
+        record(actor=actor, action="portfolio.created", obj=portfolio, creditor_id=creditor.pk,
+               after=snapshot(portfolio, PORTFOLIO_FIELDS))
+    return portfolio
+
+
+def update_portfolio(*, actor, portfolio: Portfolio, **changes) -> Portfolio:
+    authorize(actor, roles.MANAGE_CREDITORS, portfolio.creditor_id)
+    before = snapshot(portfolio, PORTFOLIO_FIELDS)
+    merged = _clean_portfolio({**snapshot(portfolio, PORTFOLIO_FIELDS), **changes})
+    for name in changes:
+        setattr(portfolio, name, merged[name])
+    portfolio.full_clean()
+    with transaction.atomic():
+        portfolio.save()
+        record(actor=actor, action="portfolio.updated", obj=portfolio, creditor_id=portfolio.creditor_id,
+               before=before, after=snapshot(portfolio, PORTFOLIO_FIELDS))
+    return portfolio
+
+
+@dataclass
+class IdentifierIn:
+    scheme: str
+    value: str
+
+
+@dataclass
+class ContactPointIn:
+    kind: str
+    value: str = ""  # the phone number or e-mail address
+    address_line1: str = ""
+    address_line2: str = ""
+    postal_code: str = ""
+    city: str = ""
+    region: str = ""
+    country: str = ""
+    source: str = ContactPoint.Source.CREDITOR
+    confidence: int = 50
+    is_workplace: bool = False
+    is_primary: bool = False
+
+
+@dataclass
+class DebtorIn:
+    country: str
+    kind: str = Debtor.Kind.PERSON
+    given_name: str = ""
+    family_name: str = ""
+    company_name: str = ""
+    responsible_person: str = ""
+    date_of_birth: dt.date | None = None
+    preferred_language: str = ""
+    identifiers: list[IdentifierIn] = field(default_factory=list)
+    contact_points: list[ContactPointIn] = field(default_factory=list)
+
+
+def _prefixed(exc: ValidationError, prefix: str) -> dict:
+    return {f"{prefix}.{name}": messages for name, messages in exc.message_dict.items()}
+
+
+def _clean_identifiers(identifiers: list[IdentifierIn], prefix: str) -> list[tuple[str, str]]:
+    cleaned, errors = [], {}
+    for i, ident in enumerate(identifiers):
+        try:
+            s = identifier_scheme(ident.scheme)
+            cleaned.append((s.code, s.normalise(ident.value, "value")))
+        except ValidationError as exc:
+            errors.update(_prefixed(exc, f"{prefix}.identifiers[{i}]"))
+    if len({code for code, _v in cleaned}) != len(cleaned) and not errors:
+        errors[f"{prefix}.identifiers"] = [_("Each identifier type may be given once.")]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _clean_contact_point(cp: ContactPointIn, default_country: str) -> ContactPoint:
+    country = validation.country(cp.country or default_country)
+    point = ContactPoint(kind=cp.kind, country=country, source=cp.source, confidence=cp.confidence,
+                         is_workplace=cp.is_workplace, is_primary=cp.is_primary)
+    if cp.kind == ContactPoint.Kind.PHONE:
+        point.phone_e164, point.line_type = validation.phone(cp.value, country, "value")
+    elif cp.kind == ContactPoint.Kind.EMAIL:
+        point.email = validation.email(cp.value, "value")
+    elif cp.kind == ContactPoint.Kind.ADDRESS:
+        if not (cp.address_line1.strip() and cp.city.strip()):
+            raise ValidationError({"address_line1": _("A postal address needs at least a street line and a city.")})
+        for name in ("address_line1", "address_line2", "postal_code", "city", "region"):
+            setattr(point, name, getattr(cp, name).strip())
+    else:
+        raise ValidationError({"kind": _("“%(value)s” is not a kind of contact point.") % {"value": cp.kind}})
+    if cp.source not in ContactPoint.Source.values:
+        raise ValidationError({"source": _("“%(value)s” is not a source.") % {"value": cp.source}})
+    if not 0 <= cp.confidence <= 100:
+        raise ValidationError({"confidence": _("Confidence is a number from 0 to 100, not %(value)s.")
+                               % {"value": cp.confidence}})
+    return point
+
+
+def _clean_debtor(d: DebtorIn, prefix: str):
+    errors = {}
+    try:
+        validation.country(d.country)
+    except ValidationError as exc:
+        errors.update(_prefixed(exc, prefix))
+    if d.kind == Debtor.Kind.PERSON and not d.family_name.strip():
+        errors[f"{prefix}.family_name"] = [_("A person needs a family name.")]
+    if d.kind == Debtor.Kind.COMPANY and not d.company_name.strip():
+        errors[f"{prefix}.company_name"] = [_("A company needs a name.")]
+    if d.kind not in Debtor.Kind.values:
+        errors[f"{prefix}.kind"] = [_("“%(value)s” is not a kind of debtor.") % {"value": d.kind}]
+    if d.date_of_birth and not dt.date(1900, 1, 1) <= d.date_of_birth <= today():
+        errors[f"{prefix}.date_of_birth"] = [_("%(value)s is not a plausible date of birth.")
+                                             % {"value": d.date_of_birth.isoformat()}]
+    identifiers, points = [], []
+    try:
+        identifiers = _clean_identifiers(d.identifiers, prefix)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    for i, cp in enumerate(d.contact_points):
+        try:
+            points.append(_clean_contact_point(cp, d.country))
+        except ValidationError as exc:
+            errors.update(_prefixed(exc, f"{prefix}.contact_points[{i}]"))
+    if errors:
+        raise ValidationError(errors)
+    return identifiers, points
+
+
+def _find_debtor(identifiers: list[tuple[str, str]]) -> Debtor | None:
+    """The debtor already known by one of these identifiers (same person, another account)."""
+    for code, value in identifiers:
+        found = DebtorIdentifier.objects.filter(scheme=code, value_hash=lookup_hash(value, code)).first()
+        if found:
+            return found.debtor
+    return None
+
+
+def _write_debtor(actor, d: DebtorIn, identifiers, points, creditor_id) -> Debtor:
+    debtor = _find_debtor(identifiers)
+    if debtor is None:
+        from arrears.core.countries import COUNTRIES
+
+        debtor = Debtor(kind=d.kind, given_name=d.given_name.strip(), family_name=d.family_name.strip(),
+                        company_name=d.company_name.strip(), responsible_person=d.responsible_person.strip(),
+                        date_of_birth=d.date_of_birth, country=d.country,
+                        preferred_language=d.preferred_language or COUNTRIES[d.country].language)
+        debtor.full_clean()
+        debtor.save()
+        DebtorIdentifier.objects.bulk_create([
+            DebtorIdentifier(debtor=debtor, scheme=code, value_encrypted=encrypt(value, code),
+                             value_hash=lookup_hash(value, code), last_chars=value[-3:])
+            for code, value in identifiers
+        ])
+        record(actor=actor, action="debtor.created", obj=debtor, creditor_id=creditor_id,
+               after={**snapshot(debtor, DEBTOR_FIELDS), "identifiers": [code for code, _v in identifiers]})
+    known = {(p.kind, p.phone_e164, p.email, p.address_line1) for p in debtor.contact_points.all()}
+    for point in points:
+        if (point.kind, point.phone_e164, point.email, point.address_line1) in known:
+            continue
+        point.debtor = debtor
+        point.save()
+        record(actor=actor, action="contact_point.added", obj=point, creditor_id=creditor_id,
+               after={"debtor": debtor.pk, "kind": point.kind, "value": str(point), "source": point.source})
+    return debtor
+
+
+@dataclass
+class AccountIn:
+    creditor_reference: str
+    product: str
+    contract_date: dt.date
+    original_reference: str = ""
+    charge_off_date: dt.date | None = None
+    debtors: list[tuple[DebtorIn, str]] = field(default_factory=list)  # (debtor, role)
+
+
+def place_account(*, actor, portfolio: Portfolio, account: AccountIn, balances=()) -> Account:
+    """Place one account with its debtors and opening balances (a list of ledger ChargeIn)."""
+    from arrears.ledger.services import post_charges
+
+    authorize(actor, roles.PLACE_ACCOUNTS, portfolio.creditor_id)
+    errors = {}
+    if not account.creditor_reference.strip() or len(account.creditor_reference) > 64:
+        errors["creditor_reference"] = [_("The creditor's reference is required (up to 64 characters).")]
+    elif Account.objects.filter(creditor_id=portfolio.creditor_id,
+                                creditor_reference=account.creditor_reference).exists():
+        errors["creditor_reference"] = [_("Account %(ref)s is already placed with this creditor.")
+                                        % {"ref": account.creditor_reference}]
+    if account.product not in Account.Product.values:
+        errors["product"] = [_("“%(value)s” is not a product type.") % {"value": account.product}]
+    if account.contract_date > today():
+        errors["contract_date"] = [_("The contract date %(value)s is in the future.")
+                                   % {"value": account.contract_date.isoformat()}]
+    if portfolio.recalled_on:
+        errors["portfolio"] = [_("Portfolio %(code)s has been recalled; nothing more can be placed in it.")
+                               % {"code": portfolio.code}]
+    if not account.debtors:
+        errors["debtors"] = [_("An account needs at least one debtor.")]
+    elif sum(1 for _d, role in account.debtors if role == AccountDebtor.Role.PRIMARY) != 1:
+        errors["debtors"] = [_("An account needs exactly one primary debtor.")]
+    cleaned = []
+    for i, (d, role) in enumerate(account.debtors):
+        if role not in AccountDebtor.Role.values:
+            errors[f"debtors[{i}].role"] = [_("“%(value)s” is not a debtor role.") % {"value": role}]
+        try:
+            cleaned.append((d, role, *_clean_debtor(d, f"debtors[{i}]")))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    for i, charge in enumerate(balances):
+        if charge.amount.currency != portfolio.currency:
+            errors[f"balances[{i}].currency"] = [_("Portfolio %(code)s is kept in %(expected)s, not %(value)s.")
+                                                 % {"code": portfolio.code, "expected": portfolio.currency,
+                                                    "value": charge.amount.currency}]
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        placed = Account(portfolio=portfolio, creditor_id=portfolio.creditor_id,
+                         creditor_reference=account.creditor_reference.strip(),
+                         original_reference=account.original_reference, product=account.product,
+                         contract_date=account.contract_date, currency=portfolio.currency,
+                         charge_off_date=account.charge_off_date, rf_reference="pending")
+        placed.save()
+        placed.rf_reference = make_rf(f"{placed.pk:09d}")
+        Account.objects.filter(pk=placed.pk).update(rf_reference=placed.rf_reference)
+        for d, role, identifiers, points in cleaned:
+            debtor = _write_debtor(actor, d, identifiers, points, portfolio.creditor_id)
+            AccountDebtor.objects.create(account=placed, debtor=debtor, role=role)
+        record(actor=actor, action="account.placed", obj=placed, creditor_id=portfolio.creditor_id,
+               after={"portfolio": portfolio.pk, "creditor_reference": placed.creditor_reference,
+                      "product": placed.product, "rf_reference": placed.rf_reference})
+        if balances:
+            post_charges(actor=actor, account=placed, charges=list(balances), memo="placement balance")
+    return placed
+
+
+def set_debtor_flags(*, actor, debtor: Debtor, **flags) -> Debtor:
+    """Deceased, bankrupt, vulnerable, do-not-contact, disputed: each change is audited."""
+    creditor_ids = set(Account.objects.filter(debtor_links__debtor=debtor).values_list("creditor_id", flat=True))
+    for creditor_id in creditor_ids or {None}:
+        authorize(actor, roles.SET_DEBTOR_FLAGS, creditor_id)
+    unknown = set(flags) - set(FLAG_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("Not a debtor flag.") for name in unknown})
+    before = snapshot(debtor, FLAG_FIELDS)
+    with transaction.atomic():
+        for name, value in flags.items():
+            setattr(debtor, name, bool(value))
+        debtor.save(update_fields=list(flags))
+        record(actor=actor, action="debtor.flags_changed", obj=debtor, before=before,
+               after=snapshot(debtor, FLAG_FIELDS))
+    return debtor
+
+
+def update_debtor(*, actor, debtor: Debtor, **changes) -> Debtor:
+    creditor_ids = set(Account.objects.filter(debtor_links__debtor=debtor).values_list("creditor_id", flat=True))
+    for creditor_id in creditor_ids or {None}:
+        authorize(actor, roles.EDIT_DEBTOR, creditor_id)
+    unknown = set(changes) - set(DEBTOR_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
+    before = snapshot(debtor, DEBTOR_FIELDS)
+    if "country" in changes:
+        validation.country(changes["country"])
+    for name, value in changes.items():
+        setattr(debtor, name, value)
+    debtor.full_clean()
+    with transaction.atomic():
+        debtor.save()
+        record(actor=actor, action="debtor.updated", obj=debtor, before=before, after=snapshot(debtor, DEBTOR_FIELDS))
+    return debtor
+
+
+def opt_out(*, actor, contact_point: ContactPoint, channel: str) -> ContactPoint:
+    """The debtor withdrew consent for a channel on this contact point; it takes effect at once."""
+    authorize(actor, roles.EDIT_CONTACT_POINTS)
+    name = OPT_OUT_FIELDS.get(channel)
+    if name is None:
+        raise ValidationError({"channel": _("“%(value)s” is not a contact channel.") % {"value": channel}})
+    with transaction.atomic():
+        if getattr(contact_point, name) is None:
+            setattr(contact_point, name, timezone.now())
+            contact_point.save(update_fields=[name])
+            record(actor=actor, action="contact_point.opted_out", obj=contact_point,
+                   after={"channel": channel})
+    return contact_point
+
+
+def balance_charges(currency: str, due_date: dt.date, **amounts) -> list:
+    """Opening balances as charges due on one date, e.g. balance_charges("EUR", d, principal="950.00")."""
+    from arrears.ledger.services import ChargeIn
+
+    charges = [ChargeIn(component, Money.of(amount, currency, f"balances.{component}"), due_date)
+               for component, amount in amounts.items() if amount not in (None, "")]
+    return [charge for charge in charges if charge.amount.minor != 0]

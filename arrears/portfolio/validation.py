@@ -1,0 +1,64 @@
+"""Validation of what comes in with a placement: phones, e-mails, IBANs, countries, currencies.
+
+Each function returns the normalised value or raises a ValidationError that names the field and
+the value, so a caller can report it on the right form field, API path or import row.
+"""
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from arrears.core.countries import COUNTRIES
+from arrears.core.money import check_currency
+
+LINE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.VOIP: "voip",
+}
+
+
+def country(code: str, field: str = "country") -> str:
+    if code not in COUNTRIES:
+        raise ValidationError({field: _("“%(value)s” is not a country arrears serves.") % {"value": code}})
+    return code
+
+
+def currency(code: str, field: str = "currency") -> str:
+    return check_currency(code, field)
+
+
+def phone(number: str, region: str, field: str = "phone") -> tuple[str, str]:
+    """(E.164, line type) of a phone number written nationally for `region` or internationally."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise ValidationError({field: _("“%(value)s” is not a valid phone number.") % {"value": number}},
+                              code="phone")
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164, LINE_TYPES.get(phonenumbers.number_type(parsed), "other")
+
+
+def email(value: str, field: str = "email") -> str:
+    value = value.strip()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError({field: _("“%(value)s” is not a valid e-mail address.") % {"value": value}},
+                              code="email") from None
+    local, _at, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def iban(value: str, field: str = "iban") -> str:
+    try:
+        return str(IBAN(value).compact)
+    except SchwiftyException as exc:
+        raise ValidationError({field: _("“%(value)s” is not a valid IBAN: %(reason)s")
+                               % {"value": value, "reason": exc}}, code="iban") from None

@@ -1,5 +1,7 @@
 import re
 
+from django.utils import translation
+
 from arrears.core.context import bind_request_id, current_request_id, unbind_request_id
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -21,3 +23,18 @@ class RequestIdMiddleware:
             return response
         finally:
             unbind_request_id(token)
+
+
+class UserLanguageMiddleware:
+    """A signed-in user works in their preferred language, whatever the browser asks for."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        language = getattr(user, "preferred_language", "") if user is not None and user.is_authenticated else ""
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

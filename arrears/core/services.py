@@ -12,10 +12,13 @@ from arrears.core.models import User
 
 USER_FIELDS = ["username", "email", "first_name", "last_name", "role", "is_active", "is_staff",
                "is_superuser", "preferred_language"]
+# is_staff and is_superuser follow from the role; they are recorded, not set directly.
+EDITABLE_USER_FIELDS = [name for name in USER_FIELDS if name not in ("is_staff", "is_superuser")]
 
 
 def create_user(*, actor, username: str, password: str, role: str, email: str = "", first_name: str = "",
-                last_name: str = "", creditor_ids=(), check_password: bool = True) -> User:
+                last_name: str = "", creditor_ids=(), preferred_language: str = "en",
+                check_password: bool = True) -> User:
     """A staff or creditor user. Staff roles get the back office; creditor users only their creditors."""
     authorize(actor, roles.MANAGE_USERS)
     if role not in roles.Role.values:
@@ -25,7 +28,8 @@ def create_user(*, actor, username: str, password: str, role: str, email: str = 
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("The username “%(value)s” is taken.") % {"value": username}})
     user = User(username=username, email=email, first_name=first_name, last_name=last_name, role=role,
-                is_staff=role != roles.Role.CREDITOR, is_superuser=role == roles.Role.ADMIN)
+                preferred_language=preferred_language)
+    _grant_role(user)
     if check_password:
         validate_password(password, user)
     user.set_password(password)
@@ -37,14 +41,24 @@ def create_user(*, actor, username: str, password: str, role: str, email: str = 
     return user
 
 
+def _grant_role(user: User) -> None:
+    """The back office is for staff; only administrators hold Django's all-permissions flag."""
+    user.is_staff = user.role != roles.Role.CREDITOR
+    user.is_superuser = user.role == roles.Role.ADMIN
+
+
 def update_user(*, actor, user: User, changes: dict, creditor_ids=None, password: str | None = None) -> User:
     authorize(actor, roles.MANAGE_USERS)
     before = {**snapshot(user, USER_FIELDS), "creditors": sorted(user.creditors.values_list("pk", flat=True))}
     with transaction.atomic():
         for name, value in changes.items():
-            if name not in USER_FIELDS:
+            if name not in EDITABLE_USER_FIELDS:
                 raise ValidationError({name: _("This field cannot be changed here.")})
             setattr(user, name, value)
+        if "role" in changes:
+            if user.role not in roles.Role.values:
+                raise ValidationError({"role": _("“%(value)s” is not a role.") % {"value": user.role}})
+            _grant_role(user)
         if password:
             validate_password(password, user)
             user.set_password(password)

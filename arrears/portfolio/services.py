@@ -43,7 +43,7 @@ OPT_OUT_FIELDS = {"call": "call_opt_out_at", "sms": "sms_opt_out_at", "whatsapp"
                   "email": "email_opt_out_at", "post": "post_opt_out_at"}
 
 
-def _clean_creditor(values: dict) -> dict:
+def clean_creditor_values(values: dict) -> dict:
     validation.country(values.get("country", ""))
     order = values.get("allocation_order")
     if order is not None and (sorted(order) != sorted(str(c) for c in OWED_COMPONENTS)):
@@ -58,7 +58,7 @@ def _clean_creditor(values: dict) -> dict:
 
 def create_creditor(*, actor, **values) -> Creditor:
     authorize(actor, roles.MANAGE_CREDITORS)
-    creditor = Creditor(**_clean_creditor(values))
+    creditor = Creditor(**clean_creditor_values(values))
     creditor.full_clean()
     with transaction.atomic():
         creditor.save()
@@ -70,7 +70,7 @@ def create_creditor(*, actor, **values) -> Creditor:
 def update_creditor(*, actor, creditor: Creditor, **changes) -> Creditor:
     authorize(actor, roles.MANAGE_CREDITORS, creditor.pk)
     before = snapshot(creditor, CREDITOR_FIELDS)
-    _clean_creditor({"country": creditor.country, **changes})
+    clean_creditor_values({"country": creditor.country, **changes})
     for name, value in changes.items():
         setattr(creditor, name, value)
     creditor.full_clean()
@@ -81,7 +81,7 @@ def update_creditor(*, actor, creditor: Creditor, **changes) -> Creditor:
     return creditor
 
 
-def _clean_portfolio(values: dict) -> dict:
+def clean_portfolio_values(values: dict) -> dict:
     validation.currency(values.get("currency", ""))
     validation.country(values.get("jurisdiction", ""), "jurisdiction")
     if values.get("collection_iban"):
@@ -94,7 +94,7 @@ def _clean_portfolio(values: dict) -> dict:
 
 def create_portfolio(*, actor, creditor: Creditor, **values) -> Portfolio:
     authorize(actor, roles.MANAGE_CREDITORS, creditor.pk)
-    portfolio = Portfolio(creditor=creditor, **_clean_portfolio(values))
+    portfolio = Portfolio(creditor=creditor, **clean_portfolio_values(values))
     portfolio.full_clean()
     with transaction.atomic():
         portfolio.save()
@@ -106,7 +106,7 @@ def create_portfolio(*, actor, creditor: Creditor, **values) -> Portfolio:
 def update_portfolio(*, actor, portfolio: Portfolio, **changes) -> Portfolio:
     authorize(actor, roles.MANAGE_CREDITORS, portfolio.creditor_id)
     before = snapshot(portfolio, PORTFOLIO_FIELDS)
-    merged = _clean_portfolio({**snapshot(portfolio, PORTFOLIO_FIELDS), **changes})
+    merged = clean_portfolio_values({**snapshot(portfolio, PORTFOLIO_FIELDS), **changes})
     for name in changes:
         setattr(portfolio, name, merged[name])
     portfolio.full_clean()

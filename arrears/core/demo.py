@@ -20,7 +20,9 @@ def ensure_demo_users() -> list[tuple[str, str, str]]:
     logins = []
     for role in Role:
         username = f"demo-{role.value.replace('_', '-')}"
-        creditors = [first_creditor.pk] if role == Role.CREDITOR and first_creditor else all_creditors
+        # The agent and the creditor user see one creditor, to show the scoping at work.
+        one = role in (Role.AGENT, Role.CREDITOR) and first_creditor is not None
+        creditors = [first_creditor.pk] if one else all_creditors
         if not User.objects.filter(username=username).exists():
             create_user(actor=actor, username=username, password=DEMO_PASSWORD, role=role,
                         first_name=str(role.label), creditor_ids=creditors, check_password=False)

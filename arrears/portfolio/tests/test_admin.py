@@ -33,6 +33,7 @@ def change_url(obj):
 def test_login_page_speaks_the_browsers_language(client):
     page = client.get(reverse("admin:login"), headers={"accept-language": "el"})
     assert "Όνομα χρήστη" in page.content.decode()
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     page = client.get(reverse("admin:login"), headers={"accept-language": "ru"})
     assert "Имя пользователя" in page.content.decode()
 

@@ -100,3 +100,33 @@ def money(minor: int, currency: str) -> str:
 def require(request, action: str) -> None:
     if not staff_may(request, action):
         raise PermissionDenied
+
+
+def action_with_form(modeladmin, request, objects, form_class, *, title, intro, apply, action_name):
+    """An admin action that first asks for input (a reason, a new status) on an intermediate page, then
+    applies `apply(obj, cleaned_data)` to each object through a service, reporting each failure by name."""
+    from django.contrib import admin as django_admin
+    from django.contrib import messages
+    from django.template.response import TemplateResponse
+    from django.utils.translation import ngettext
+
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        done = 0
+        for obj in objects:
+            try:
+                apply(obj, form.cleaned_data)
+                done += 1
+            except (ValidationError, PermissionDenied) as exc:
+                messages.error(request, f"{obj}: {'; '.join(getattr(exc, 'messages', [str(exc)]))}")
+        if done:
+            messages.success(request, ngettext("%(count)d record changed.", "%(count)d records changed.", done)
+                             % {"count": done})
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title, "intro": intro, "opts": modeladmin.model._meta, "objects": objects, "form": form,
+        "action_name": action_name,
+        "selected": request.POST.getlist(django_admin.helpers.ACTION_CHECKBOX_NAME),
+    }
+    return TemplateResponse(request, "admin/action_with_form.html", context)

@@ -2,14 +2,12 @@
 posts reversing entries through ledger.services; entries themselves are never edited or deleted."""
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.template.response import TemplateResponse
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from arrears.core import roles
-from arrears.core.admin_base import ReadOnlyInline, RoleAdmin, money, staff_may
+from arrears.core.admin_base import ReadOnlyInline, RoleAdmin, action_with_form, money, staff_may
 from arrears.ledger.models import Allocation, BucketSpell, LedgerEntry, Payment
 from arrears.ledger.services import reverse_payment
 
@@ -56,28 +54,11 @@ class PaymentAdmin(RoleAdmin):
         if not self.has_reverse_permission(request):
             raise PermissionDenied
         payments = list(queryset.filter(status=Payment.Status.POSTED).select_related("account"))
-        form = ReverseForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            reversed_count = 0
-            for payment in payments:
-                try:
-                    reverse_payment(actor=request.user, payment=payment, reason=form.cleaned_data["reason"])
-                    reversed_count += 1
-                except (ValidationError, PermissionDenied) as exc:
-                    messages.error(request, f"{payment}: {'; '.join(getattr(exc, 'messages', [str(exc)]))}")
-            if reversed_count:
-                messages.success(request, ngettext("%(count)d payment reversed.", "%(count)d payments reversed.",
-                                                   reversed_count) % {"count": reversed_count})
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Reverse payments"),
-            "opts": self.model._meta,
-            "payments": payments,
-            "form": form,
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-        }
-        return TemplateResponse(request, "admin/ledger/reverse_payments.html", context)
+        return action_with_form(
+            self, request, payments, ReverseForm, title=_("Reverse payments"), action_name="reverse",
+            intro=_("Each payment's ledger entries are undone by reversing entries, and the instalments it "
+                    "paid are reopened."),
+            apply=lambda payment, data: reverse_payment(actor=request.user, payment=payment, reason=data["reason"]))
 
 
 class AllocationInline(ReadOnlyInline):

@@ -159,8 +159,22 @@ def _write_spells(closed, opened, business_date):
 
 ACCOUNT_LEDGER_FIELDS = [
     "principal_minor", "interest_minor", "fees_minor", "costs_minor", "penalties_minor", "credit_minor",
-    "oldest_unpaid_due_date", "dpd", "dpd_as_of", "bucket",
+    "oldest_unpaid_due_date", "dpd", "dpd_as_of", "bucket", "status", "closed_on",
 ]
+
+
+def _settle_status(account: Account, business_date: dt.date) -> tuple[str, str] | None:
+    """Owing nothing closes an open account as paid in full; owing again (a reversal, a new charge)
+    reopens a paid one. Returns (old, new) when the status moved."""
+    owed = sum(getattr(account, BALANCE_FIELD[c]) for c in OWED_COMPONENTS)
+    if owed <= 0 and account.status in Account.OPEN_STATUSES:
+        new, closed_on = Account.Status.PAID, business_date
+    elif owed > 0 and account.status == Account.Status.PAID:
+        new, closed_on = Account.Status.ACTIVE, None
+    else:
+        return None
+    old, account.status, account.closed_on = account.status, new, closed_on
+    return old, new
 
 
 def _balances(account: Account) -> dict:
@@ -303,7 +317,7 @@ def _apply(actor, fresh, accounts, outcomes, business_date, audit):
     Allocation.objects.bulk_create(allocations, batch_size=2000)
     dirty = [item for posting in postings.values() for item in posting.dirty_items.values()]
     DueItem.objects.bulk_update(dirty, ["settled_minor"], batch_size=1000)
-    _close_postings(postings.values(), business_date)
+    _close_postings(actor, postings.values(), business_date)
 
     if audit:
         record_many([
@@ -315,16 +329,21 @@ def _apply(actor, fresh, accounts, outcomes, business_date, audit):
         ])
 
 
-def _close_postings(postings, business_date):
-    """Refresh delinquency and write the running balances of every touched account."""
+def _close_postings(actor, postings, business_date):
+    """Refresh delinquency and status and write the running balances of every touched account."""
     closed, opened = [], []
-    accounts = []
+    accounts, moves = [], []
     for posting in postings:
         # Items not loaded (fully settled) cannot be the oldest unpaid; the loaded ones decide.
         _refresh_delinquency(posting.account, posting.items, business_date, closed, opened)
         accounts.append(posting.account)
+        if moved := _settle_status(posting.account, business_date):
+            moves.append(audit_event(actor=actor, action="account.status_changed", obj=posting.account,
+                                     creditor_id=posting.account.creditor_id, before={"status": moved[0]},
+                                     after={"status": moved[1], "reason": "balance"}))
     Account.objects.bulk_update(accounts, ACCOUNT_LEDGER_FIELDS, batch_size=1000)
     _write_spells(closed, opened, business_date)
+    record_many(moves)
 
 
 def post_payment(*, actor, payment: PaymentIn, business_date: dt.date | None = None) -> PaymentOutcome:
@@ -381,7 +400,7 @@ def post_charges(*, actor, account: Account, charges: list[ChargeIn], kind: str 
             name = BALANCE_FIELD[c.component]
             setattr(locked, name, getattr(locked, name) + c.amount.minor)
         posting = _Posting(locked, items=list(_open_items([locked.pk]).get(locked.pk, [])))
-        _close_postings([posting], business_date)
+        _close_postings(actor, [posting], business_date)
         record(actor=actor, action=f"ledger.{kind}", obj=locked, creditor_id=locked.creditor_id,
                before=before, after=_balances(locked))
     _copy_ledger_state(locked, account)
@@ -429,7 +448,52 @@ def reverse_payment(*, actor, payment: Payment, reason: str, business_date: dt.d
         Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.REVERSED)
         payment.status = Payment.Status.REVERSED
         posting = _Posting(account, items=list(_open_items([account.pk]).get(account.pk, [])))
-        _close_postings([posting], business_date)
+        _close_postings(actor, [posting], business_date)
         record(actor=actor, action="payment.reversed", obj=payment, creditor_id=payment.creditor_id,
                before=before, after={**_balances(account), "reason": reason})
     return payment
+
+
+def write_off(*, actor, account: Account, reason: str, status: str = Account.Status.WRITTEN_OFF,
+              business_date: dt.date | None = None) -> list[LedgerEntry]:
+    """Write off what is still owed, component by component, and close the account as written off or
+    (after a settlement is paid) as settled. Credit held for the debtor is left untouched."""
+    business_date = business_date or today()
+    if status not in (Account.Status.WRITTEN_OFF, Account.Status.SETTLED):
+        raise ValidationError({"status": _("A write-off closes an account as written off or settled, not "
+                                           "“%(value)s”.") % {"value": status}})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the balance is written off.")})
+    authorize(actor, roles.POST_ADJUSTMENTS, account.creditor_id)
+    with transaction.atomic():
+        locked = Account.objects.select_for_update(of=("self",)).select_related("creditor").get(pk=account.pk)
+        if locked.status not in Account.OPEN_STATUSES:
+            raise ValidationError({"status": _("Account %(ref)s is %(status)s; only an open account can be "
+                                               "written off.") % {"ref": locked.creditor_reference,
+                                                                  "status": locked.get_status_display()}})
+        before = {**_balances(locked), "status": locked.status}
+        items = _open_items([locked.pk]).get(locked.pk, [])
+        entries, allocations = [], []
+        for component in OWED_COMPONENTS:
+            name = BALANCE_FIELD[component]
+            outstanding = getattr(locked, name)
+            if outstanding <= 0:
+                continue
+            entry = LedgerEntry(account_id=locked.pk, component=component, kind=EntryKind.WRITE_OFF,
+                                amount_minor=-outstanding, currency=locked.currency, effective_date=business_date,
+                                memo=reason[:200])
+            entries.append(entry)
+            for item in items:
+                if item.component == component and item.open_minor > 0:
+                    allocations.append(Allocation(entry=entry, due_item_id=item.id, amount_minor=item.open_minor))
+                    item.settled_minor = item.amount_minor
+            setattr(locked, name, 0)
+        LedgerEntry.objects.bulk_create(entries)
+        Allocation.objects.bulk_create(allocations)
+        DueItem.objects.bulk_update(items, ["settled_minor"])
+        locked.status, locked.closed_on = status, business_date
+        _close_postings(actor, [_Posting(locked, items=[])], business_date)
+        record(actor=actor, action="account.written_off", obj=locked, creditor_id=locked.creditor_id,
+               before=before, after={**_balances(locked), "status": status, "reason": reason})
+    _copy_ledger_state(locked, account)
+    return entries

@@ -6,7 +6,15 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from arrears.core import roles
-from arrears.core.admin_base import ReadOnlyInline, RoleAdmin, ServiceForm, changed_values, money
+from arrears.core.admin_base import (
+    ReadOnlyInline,
+    RoleAdmin,
+    ServiceForm,
+    action_with_form,
+    changed_values,
+    money,
+    staff_may,
+)
 from arrears.core.audit import audit_event, record, record_many
 from arrears.ledger.models import DueItem
 from arrears.portfolio import services
@@ -212,6 +220,17 @@ class DueItemInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("account")
 
 
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class StatusForm(ReasonForm):
+    status = forms.ChoiceField(label=_("New status"), choices=[
+        (s.value, s.label) for s in (Account.Status.ACTIVE, Account.Status.HOLD, Account.Status.LEGAL,
+                                     Account.Status.RECALLED, Account.Status.CLOSED)])
+    field_order = ["status", "reason"]
+
+
 @admin.register(Account)
 class AccountAdmin(RoleAdmin):
     """Accounts are placed by creditors (API, files); here staff read them. Balances come from the ledger."""
@@ -229,6 +248,30 @@ class AccountAdmin(RoleAdmin):
         (_("Delinquency"), {"fields": ["oldest_unpaid_due_date", "dpd", "bucket", "dpd_as_of", "pause_days"]}),
     ]
     readonly_fields = [name for _, spec in fieldsets for name in spec["fields"]]
+
+    actions = ["change_status", "write_off_balance"]
+
+    def has_adjust_permission(self, request):
+        return staff_may(request, roles.POST_ADJUSTMENTS)
+
+    @admin.action(description=_("Change the status of the selected accounts"), permissions=["adjust"])
+    def change_status(self, request, queryset):
+        return action_with_form(
+            self, request, list(queryset), StatusForm, title=_("Change account status"), action_name="change_status",
+            intro=_("The accounts move to the new status; the reason is kept in the audit trail."),
+            apply=lambda account, data: services.change_account_status(
+                actor=request.user, account=account, status=data["status"], reason=data["reason"]))
+
+    @admin.action(description=_("Write off the balance of the selected accounts"), permissions=["adjust"])
+    def write_off_balance(self, request, queryset):
+        from arrears.ledger.services import write_off
+
+        return action_with_form(
+            self, request, list(queryset.filter(status__in=Account.OPEN_STATUSES)), ReasonForm,
+            title=_("Write off balances"), action_name="write_off_balance",
+            intro=_("What each account still owes is written off through ledger entries and the account closes "
+                    "as written off."),
+            apply=lambda account, data: write_off(actor=request.user, account=account, reason=data["reason"]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)

@@ -333,6 +333,34 @@ def place_account(*, actor, portfolio: Portfolio, account: AccountIn, balances=(
     return placed
 
 
+def change_account_status(*, actor, account: Account, status: str, reason: str = "",
+                          business_date: dt.date | None = None) -> Account:
+    """Move an account along its lifecycle (hold, legal, recall, close ...), with the reason on record."""
+    from arrears.portfolio.lifecycle import ENDED, REASON_REQUIRED, allowed_moves
+
+    authorize(actor, roles.POST_ADJUSTMENTS, account.creditor_id)
+    business_date = business_date or today()
+    with transaction.atomic():
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if status not in Account.Status.values:
+            raise ValidationError({"status": _("“%(value)s” is not an account status.") % {"value": status}})
+        if status not in allowed_moves(locked.status):
+            raise ValidationError({"status": _("Account %(ref)s cannot go from %(old)s to %(new)s.") % {
+                "ref": locked.creditor_reference, "old": locked.get_status_display(),
+                "new": Account.Status(status).label}}, code="transition")
+        if status in REASON_REQUIRED and not reason.strip():
+            raise ValidationError({"reason": _("Say why the account goes to %(new)s.")
+                                   % {"new": Account.Status(status).label}})
+        old = locked.status
+        locked.status = status
+        locked.closed_on = business_date if status in ENDED else None
+        locked.save(update_fields=["status", "closed_on"])
+        record(actor=actor, action="account.status_changed", obj=locked, creditor_id=locked.creditor_id,
+               before={"status": old}, after={"status": status, "reason": reason})
+    account.status, account.closed_on = locked.status, locked.closed_on
+    return account
+
+
 def set_debtor_flags(*, actor, debtor: Debtor, **flags) -> Debtor:
     """Deceased, bankrupt, vulnerable, do-not-contact, disputed: each change is audited."""
     creditor_ids = set(Account.objects.filter(debtor_links__debtor=debtor).values_list("creditor_id", flat=True))

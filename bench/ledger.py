@@ -47,7 +47,6 @@ def main(argv):
     accounts_n = args.accounts or max(1000, args.payments // 4)
     baseline_n = args.baseline or max(200, args.payments // 100)
 
-    from arrears.portfolio.seed import seed_book
     from django.db import connection
 
     from arrears.core.actors import SystemActor
@@ -55,6 +54,7 @@ def main(argv):
     from arrears.ledger.queries import ledger_discrepancies
     from arrears.ledger.services import post_payment, post_payments
     from arrears.portfolio.models import Account
+    from arrears.portfolio.seed import seed_book
 
     actor = SystemActor("bench")
     rng = random.Random(args.seed)

@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from importlib import import_module
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from stdnum.exceptions import ValidationError as StdnumError
+
+from arrears.core.errors import field_error
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,8 @@ class Scheme:
         try:
             return self.validator().validate(value)
         except StdnumError as exc:
-            raise ValidationError(
-                {
-                    field: _("“%(value)s” is not a valid %(scheme)s: %(reason)s")
-                    % {"value": value, "scheme": self.label, "reason": exc.message}
-                },
-                code="identifier",
-            ) from None
+            raise field_error(field, _("“%(value)s” is not a valid %(scheme)s: %(reason)s")
+                              % {"value": value, "scheme": self.label, "reason": exc.message}, "identifier") from None
 
 
 SCHEMES = {
@@ -62,9 +58,8 @@ def scheme(code: str, field: str = "scheme") -> Scheme:
     try:
         return SCHEMES[code]
     except KeyError:
-        raise ValidationError(
-            {field: _("“%(value)s” is not an identifier type arrears knows.") % {"value": code}}, code="scheme"
-        ) from None
+        raise field_error(field, _("“%(value)s” is not an identifier type arrears knows.") % {"value": code},
+                          "scheme") from None
 
 
 def masked(compact: str) -> str:

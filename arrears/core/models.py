@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from arrears.core.roles import ALL_CREDITOR_ROLES, ROLE_ACTIONS, Role
+from arrears.core.tenancy import ScopedQuerySet
 
 
 class User(AbstractUser):
@@ -44,7 +45,7 @@ class User(AbstractUser):
         return cached
 
 
-class AuditQuerySet(models.QuerySet):
+class AuditQuerySet(ScopedQuerySet):
     def update(self, **kwargs):
         raise PermissionError("audit events are append-only")
 
@@ -70,6 +71,9 @@ class AuditEvent(models.Model):
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
 
     objects = AuditQuerySet.as_manager()
+    # Events about one creditor's book carry its id; events about a person shared by several
+    # creditors (or about users) carry none and reach only roles that see every creditor.
+    creditor_scope = "creditor_id"
 
     class Meta:
         verbose_name = _("audit event")

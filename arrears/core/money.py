@@ -1,10 +1,11 @@
 """Exact money: integer minor units per ISO 4217 currency, half-up rounding, never float."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.numbers import format_currency, get_currency_precision, get_territory_currencies, list_currencies
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -12,15 +13,26 @@ from django.utils.translation import gettext as _
 MAX_MAJOR_UNITS = Decimal(10) ** 12
 
 
+# Metals, drawing rights and test codes carry ISO 4217 codes but no debt is kept in them.
+NOT_MONEY = frozenset({"XAU", "XAG", "XPT", "XPD", "XDR", "XSU", "XUA", "XBA", "XBB", "XBC", "XBD", "XTS", "XXX"})
+
+
 @cache
 def known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
+    """Currencies legal tender somewhere today (no drachmas, no gold): what a debt can be kept in."""
+    from babel.core import get_global
+
+    in_use = set()
+    for territory in get_global("territory_currencies"):
+        in_use.update(get_territory_currencies(territory, datetime.now(UTC).date(), non_tender=True))
+    return frozenset(in_use & set(list_currencies())) - NOT_MONEY
 
 
 def check_currency(code: str, field: str = "currency") -> str:
     if not isinstance(code, str) or code.upper() != code or code not in known_currencies():
         raise ValidationError(
-            {field: _("“%(value)s” is not an ISO 4217 currency code.") % {"value": code}}, code="currency"
+            {field: ValidationError(_("“%(value)s” is not an ISO 4217 currency code.") % {"value": code},
+                                    code="currency")}
         )
     return code
 
@@ -34,18 +46,22 @@ def exponent(currency: str) -> int:
 def to_minor(amount, currency: str, field: str = "amount") -> int:
     """Parse an amount in major units (Decimal, int or string; never float) to integer minor units."""
     if isinstance(amount, float) or isinstance(amount, bool):
-        raise ValidationError({field: _("Amounts must be given as decimal text, not a float.")}, code="float")
+        raise ValidationError({field: ValidationError(_("Amounts must be given as decimal text, not a float."),
+                                                      code="float")})
     try:
         value = Decimal(str(amount).strip())
     except (InvalidOperation, ValueError):
         raise ValidationError(
-            {field: _("“%(value)s” is not a decimal amount.") % {"value": amount}}, code="invalid"
+            {field: ValidationError(_("“%(value)s” is not a decimal amount.") % {"value": amount}, code="invalid")}
         ) from None
     if not value.is_finite():
-        raise ValidationError({field: _("“%(value)s” is not a decimal amount.") % {"value": amount}}, code="invalid")
+        raise ValidationError(
+            {field: ValidationError(_("“%(value)s” is not a decimal amount.") % {"value": amount}, code="invalid")}
+        )
     if abs(value) >= MAX_MAJOR_UNITS:
         raise ValidationError(
-            {field: _("%(value)s is beyond any amount arrears accepts.") % {"value": amount}}, code="too_large"
+            {field: ValidationError(_("%(value)s is beyond any amount arrears accepts.") % {"value": amount},
+                                    code="too_large")}
         )
     exp = exponent(currency)
     return int((value * (Decimal(10) ** exp)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -114,10 +130,10 @@ class Money:
 
 
 def split_evenly(total_minor: int, parts: int) -> list[int]:
-    """Split minor units into `parts` near-equal shares; the last share absorbs the remainder."""
+    """Split minor units into `parts` shares that differ by at most one minor unit and sum exactly;
+    the last shares take the remainder, one minor unit each."""
     if parts < 1:
         raise ValueError("parts must be at least 1")
-    share = total_minor // parts if total_minor >= 0 else -((-total_minor) // parts)
-    shares = [share] * parts
-    shares[-1] += total_minor - share * parts
-    return shares
+    sign = -1 if total_minor < 0 else 1
+    share, remainder = divmod(abs(total_minor), parts)
+    return [sign * share] * (parts - remainder) + [sign * (share + 1)] * remainder

@@ -23,7 +23,10 @@ def make_rf(base: str) -> str:
 
 def validate_rf(value: str, field: str = "rf_reference") -> str:
     try:
-        return iso11649.validate(value)
+        compact = iso11649.validate(value)
+        if not 2 <= int(compact[2:4]) <= 98:  # ISO 7064 check digits never fall outside 02-98
+            raise StdnumError
+        return compact
     except StdnumError:
         raise ValidationError(
             {field: _("“%(value)s” is not a valid ISO 11649 creditor reference.") % {"value": value}}

@@ -7,7 +7,9 @@ changes, open their new spells, move the accounts. No per-account Python loop.
 import datetime as dt
 import time
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from arrears.core import roles
 from arrears.core.actors import authorize
@@ -38,6 +40,8 @@ def _bucket_case(buckets: list[dict]) -> tuple[str, list]:
 def age_book(*, actor, business_date: dt.date) -> dict:
     """Bring every open account's DPD and bucket to `business_date`, recording bucket moves."""
     authorize(actor, roles.POST_ADJUSTMENTS)
+    if not actor.sees_all_creditors:  # it writes every creditor's book
+        raise PermissionDenied(_("Only an actor who sees every creditor may age the whole book."))
     started = time.monotonic()
     account_table = Account._meta.db_table
     spell_table = BucketSpell._meta.db_table

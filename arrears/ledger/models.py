@@ -23,6 +23,9 @@ class EntryKind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("Adjustment")
     REVERSAL = "reversal", _("Reversal")
     WRITE_OFF = "write_off", _("Write-off")
+    # Credit held for the debtor moved onto what they owe (positive on credit, negative on the
+    # component), or moved back when the payment behind it is reversed.
+    CREDIT_APPLIED = "credit_applied", _("Credit applied")
 
 
 class ImmutableQuerySet(ScopedQuerySet):
@@ -91,7 +94,7 @@ class LedgerEntry(models.Model):
     account = models.ForeignKey("portfolio.Account", on_delete=models.PROTECT, related_name="entries",
                                 verbose_name=_("account"))
     component = models.CharField(_("component"), max_length=10, choices=Component.choices)
-    kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
     amount_minor = models.BigIntegerField(_("amount"))
     currency = models.CharField(_("currency"), max_length=3)
     effective_date = models.DateField(_("effective date"))
@@ -167,6 +170,9 @@ class Allocation(models.Model):
     due_item = models.ForeignKey(DueItem, on_delete=models.PROTECT, related_name="allocations",
                                  verbose_name=_("due item"))
     amount_minor = models.BigIntegerField(_("amount"))
+
+    objects = ScopedManager()
+    creditor_scope = "entry__account__creditor"
 
     class Meta:
         verbose_name = _("allocation")

@@ -400,11 +400,86 @@ def post_charges(*, actor, account: Account, charges: list[ChargeIn], kind: str 
             name = BALANCE_FIELD[c.component]
             setattr(locked, name, getattr(locked, name) + c.amount.minor)
         posting = _Posting(locked, items=list(_open_items([locked.pk]).get(locked.pk, [])))
+        _apply_credit(posting, effective_date)
         _close_postings(actor, [posting], business_date)
         record(actor=actor, action=f"ledger.{kind}", obj=locked, creditor_id=locked.creditor_id,
                before=before, after=_balances(locked))
     _copy_ledger_state(locked, account)
     return entries
+
+
+def _apply_credit(posting: _Posting, effective_date: dt.date) -> None:
+    """Money held for the debtor pays what is charged later, in the creditor's waterfall order, so an
+    account never goes past due while holding the debtor's money."""
+    account = posting.account
+    held = -account.credit_minor
+    if held <= 0 or not posting.items:
+        return
+    creditor = account.creditor
+    open_items = [OpenItem(i.id, i.component, i.due_date, i.open_minor) for i in posting.items]
+    shares = [share for share in allocate(held, open_items, creditor.allocation_order, creditor.allocation_mode)
+              if share.item_id is not None]
+    by_id = {item.id: item for item in posting.items}
+    per_component = defaultdict(list)
+    for share in shares:
+        per_component[share.component].append(share)
+        by_id[share.item_id].settled_minor += share.amount_minor
+    applied = sum(share.amount_minor for share in shares)
+    entries = [LedgerEntry(account_id=account.pk, component=Component.CREDIT, kind=EntryKind.CREDIT_APPLIED,
+                           amount_minor=applied, currency=account.currency, effective_date=effective_date)]
+    for component, component_shares in per_component.items():
+        total = sum(share.amount_minor for share in component_shares)
+        entries.append(LedgerEntry(account_id=account.pk, component=component, kind=EntryKind.CREDIT_APPLIED,
+                                   amount_minor=-total, currency=account.currency, effective_date=effective_date))
+        setattr(account, BALANCE_FIELD[component], getattr(account, BALANCE_FIELD[component]) - total)
+    account.credit_minor += applied
+    LedgerEntry.objects.bulk_create(entries)
+    Allocation.objects.bulk_create([
+        Allocation(entry=entry, due_item_id=share.item_id, amount_minor=share.amount_minor)
+        for entry, component in zip(entries[1:], per_component, strict=True)
+        for share in per_component[component]
+    ])
+    DueItem.objects.bulk_update([by_id[share.item_id] for share in shares], ["settled_minor"])
+
+
+def _withdraw_credit(account: Account, effective_date: dt.date, memo: str) -> None:
+    """A reversal took back money that had already been applied as credit: move it back, reopening the
+    due items it paid, most recent application first, so credit held never turns into a debt."""
+    shortfall = account.credit_minor
+    if shortfall <= 0:
+        return
+    net = defaultdict(int)
+    for item_id, amount in (Allocation.objects.filter(entry__account_id=account.pk,
+                                                      entry__kind=EntryKind.CREDIT_APPLIED)
+                            .values_list("due_item_id", "amount_minor")):
+        net[item_id] += amount
+    items = {i.id: i for i in DueItem.objects.filter(pk__in=[k for k, v in net.items() if v > 0])}
+    per_component = defaultdict(list)
+    for item in sorted(items.values(), key=lambda i: (i.due_date, i.id), reverse=True):
+        if shortfall == 0:
+            break
+        take = min(shortfall, net[item.id])
+        item.settled_minor -= take
+        per_component[item.component].append((item, take))
+        shortfall -= take
+    withdrawn = account.credit_minor - shortfall
+    entries = [LedgerEntry(account_id=account.pk, component=Component.CREDIT, kind=EntryKind.CREDIT_APPLIED,
+                           amount_minor=-withdrawn, currency=account.currency, effective_date=effective_date,
+                           memo=memo)]
+    for component, taken in per_component.items():
+        total = sum(take for _, take in taken)
+        entries.append(LedgerEntry(account_id=account.pk, component=component, kind=EntryKind.CREDIT_APPLIED,
+                                   amount_minor=total, currency=account.currency, effective_date=effective_date,
+                                   memo=memo))
+        setattr(account, BALANCE_FIELD[component], getattr(account, BALANCE_FIELD[component]) + total)
+    account.credit_minor -= withdrawn
+    LedgerEntry.objects.bulk_create(entries)
+    Allocation.objects.bulk_create([
+        Allocation(entry=entry, due_item_id=item.id, amount_minor=-take)
+        for entry, component in zip(entries[1:], per_component, strict=True)
+        for item, take in per_component[component]
+    ])
+    DueItem.objects.bulk_update(list(items.values()), ["settled_minor"])
 
 
 def _copy_ledger_state(source: Account, target: Account) -> None:
@@ -447,6 +522,7 @@ def reverse_payment(*, actor, payment: Payment, reason: str, business_date: dt.d
         DueItem.objects.bulk_update(list(reopened.values()), ["settled_minor"])
         Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.REVERSED)
         payment.status = Payment.Status.REVERSED
+        _withdraw_credit(account, business_date, reason[:200])
         posting = _Posting(account, items=list(_open_items([account.pk]).get(account.pk, [])))
         _close_postings(actor, [posting], business_date)
         record(actor=actor, action="payment.reversed", obj=payment, creditor_id=payment.creditor_id,

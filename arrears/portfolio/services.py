@@ -5,8 +5,9 @@ Input is validated whole before anything is written; an error names the field an
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from arrears.core.identifiers import scheme as identifier_scheme
 from arrears.core.money import Money
 from arrears.core.references import make_rf
 from arrears.ledger.delinquency import validate_buckets
-from arrears.ledger.models import OWED_COMPONENTS
+from arrears.ledger.models import OWED_COMPONENTS, BucketSpell
 from arrears.portfolio import validation
 from arrears.portfolio.models import (
     Account,
@@ -81,6 +82,14 @@ def update_creditor(*, actor, creditor: Creditor, **changes) -> Creditor:
     return creditor
 
 
+def _decimal_or_none(value):
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None  # not a number at all: the model's own validation names it
+    return number if number.is_finite() else None
+
+
 def clean_portfolio_values(values: dict) -> dict:
     validation.currency(values.get("currency", ""))
     validation.country(values.get("jurisdiction", ""), "jurisdiction")
@@ -89,6 +98,9 @@ def clean_portfolio_values(values: dict) -> dict:
     mandate, rate = values.get("mandate"), values.get("commission_rate")
     if mandate == Portfolio.Mandate.CONTINGENCY and rate is None:
         raise ValidationError({"commission_rate": _("A contingency mandate needs a commission rate.")})
+    if (number := _decimal_or_none(rate)) is not None and not 0 <= number <= 1:
+        raise ValidationError({"commission_rate": _("A commission rate is a share from 0 to 1 (0.25 is 25 "
+                                                    "percent), not %(value)s.") % {"value": rate}})
     return values
 
 
@@ -306,10 +318,16 @@ def place_account(*, actor, portfolio: Portfolio, account: AccountIn, balances=(
         except ValidationError as exc:
             errors.update(exc.message_dict)
     for i, charge in enumerate(balances):
+        if charge.component not in OWED_COMPONENTS:
+            errors[f"balances[{i}].component"] = [_("“%(value)s” is not a balance component that can be "
+                                                    "charged.") % {"value": charge.component}]
         if charge.amount.currency != portfolio.currency:
             errors[f"balances[{i}].currency"] = [_("Portfolio %(code)s is kept in %(expected)s, not %(value)s.")
                                                  % {"code": portfolio.code, "expected": portfolio.currency,
                                                     "value": charge.amount.currency}]
+        elif charge.amount.minor <= 0:
+            errors[f"balances[{i}].amount"] = [_("An opening balance must be more than zero; got %(amount)s.")
+                                               % {"amount": charge.amount}]
     if errors:
         raise ValidationError(errors)
 
@@ -322,14 +340,22 @@ def place_account(*, actor, portfolio: Portfolio, account: AccountIn, balances=(
         placed.save()
         placed.rf_reference = make_rf(f"{placed.pk:09d}")
         Account.objects.filter(pk=placed.pk).update(rf_reference=placed.rf_reference)
-        for d, role, identifiers, points in cleaned:
+        linked = {}
+        for i, (d, role, identifiers, points) in enumerate(cleaned):
             debtor = _write_debtor(actor, d, identifiers, points, portfolio.creditor_id)
+            if debtor.pk in linked:  # the same person twice (same identifier): refused, all rolled back
+                raise ValidationError({f"debtors[{i}].identifiers": [
+                    _("This is the same person as debtor %(n)s of this account.") % {"n": linked[debtor.pk] + 1}]})
+            linked[debtor.pk] = i
             AccountDebtor.objects.create(account=placed, debtor=debtor, role=role)
         record(actor=actor, action="account.placed", obj=placed, creditor_id=portfolio.creditor_id,
                after={"portfolio": portfolio.pk, "creditor_reference": placed.creditor_reference,
                       "product": placed.product, "rf_reference": placed.rf_reference})
         if balances:
             post_charges(actor=actor, account=placed, charges=list(balances), memo="placement balance")
+        if not BucketSpell.objects.filter(account=placed, exited_on__isnull=True).exists():
+            # Roll and cure rates count from placement, current accounts included.
+            BucketSpell.objects.create(account=placed, bucket=placed.bucket, entered_on=today())
     return placed
 
 
@@ -399,8 +425,21 @@ def update_debtor(*, actor, debtor: Debtor, **changes) -> Debtor:
 
 
 def opt_out(*, actor, contact_point: ContactPoint, channel: str) -> ContactPoint:
-    """The debtor withdrew consent for a channel on this contact point; it takes effect at once."""
-    authorize(actor, roles.EDIT_CONTACT_POINTS)
+    """The debtor withdrew consent for a channel on this contact point; it takes effect at once.
+
+    Recording a "stop" only protects the debtor, so working any one of their creditors' accounts is
+    enough: an agent who hears it must be able to honour it for every creditor."""
+    creditor_ids = set(Account.objects.filter(debtor_links__debtor_id=contact_point.debtor_id)
+                       .values_list("creditor_id", flat=True))
+    refusal = None
+    for creditor_id in sorted(creditor_ids) or [None]:
+        try:
+            authorize(actor, roles.EDIT_CONTACT_POINTS, creditor_id)
+            break
+        except PermissionDenied as exc:
+            refusal = exc
+    else:
+        raise refusal
     name = OPT_OUT_FIELDS.get(channel)
     if name is None:
         raise ValidationError({"channel": _("“%(value)s” is not a contact channel.") % {"value": channel}})

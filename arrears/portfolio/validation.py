@@ -12,6 +12,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from arrears.core.countries import COUNTRIES
+from arrears.core.errors import field_error
 from arrears.core.money import check_currency
 
 LINE_TYPES = {
@@ -24,7 +25,7 @@ LINE_TYPES = {
 
 def country(code: str, field: str = "country") -> str:
     if code not in COUNTRIES:
-        raise ValidationError({field: _("“%(value)s” is not a country arrears serves.") % {"value": code}})
+        raise field_error(field, _("“%(value)s” is not a country arrears serves.") % {"value": code}, "country")
     return code
 
 
@@ -39,8 +40,7 @@ def phone(number: str, region: str, field: str = "phone") -> tuple[str, str]:
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
-        raise ValidationError({field: _("“%(value)s” is not a valid phone number.") % {"value": number}},
-                              code="phone")
+        raise field_error(field, _("“%(value)s” is not a valid phone number.") % {"value": number}, "phone")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return e164, LINE_TYPES.get(phonenumbers.number_type(parsed), "other")
 
@@ -50,8 +50,8 @@ def email(value: str, field: str = "email") -> str:
     try:
         validate_email(value)
     except ValidationError:
-        raise ValidationError({field: _("“%(value)s” is not a valid e-mail address.") % {"value": value}},
-                              code="email") from None
+        raise field_error(field, _("“%(value)s” is not a valid e-mail address.") % {"value": value},
+                          "email") from None
     local, _at, domain = value.rpartition("@")
     return f"{local}@{domain.lower()}"
 
@@ -60,5 +60,5 @@ def iban(value: str, field: str = "iban") -> str:
     try:
         return str(IBAN(value).compact)
     except SchwiftyException as exc:
-        raise ValidationError({field: _("“%(value)s” is not a valid IBAN: %(reason)s")
-                               % {"value": value, "reason": exc}}, code="iban") from None
+        raise field_error(field, _("“%(value)s” is not a valid IBAN: %(reason)s") % {"value": value, "reason": exc},
+                          "iban") from None

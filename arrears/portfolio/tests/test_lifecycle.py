@@ -100,3 +100,13 @@ def test_status_change_from_the_back_office(client, make_user, account):
     account.refresh_from_db()
     assert account.status == Account.Status.LEGAL
     assert AuditEvent.objects.get(action="account.status_changed", actor=lead).after["status"] == "legal"
+
+
+def test_every_placed_account_opens_a_bucket_spell(make_creditor, make_portfolio, make_account, business_date):
+    from arrears.ledger.models import BucketSpell
+
+    portfolio = make_portfolio(make_creditor())
+    current = make_account(portfolio, due=dt.date(2026, 12, 15))
+    late = make_account(portfolio, due=dt.date(2026, 8, 1))
+    spells = {s.account_id: s.bucket for s in BucketSpell.objects.filter(exited_on__isnull=True)}
+    assert spells == {current.pk: "current", late.pk: "91-180"}

@@ -58,13 +58,13 @@ class UserAdmin(RoleAdmin, DjangoUserAdmin):
     filter_horizontal = ["creditors"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        (_("Person"), {"fields": ["first_name", "last_name", "email", "preferred_language"]}),
+        (_("Name and contact"), {"fields": ["first_name", "last_name", "email", "preferred_language"]}),
         (_("Access"), {"fields": ["role", "creditors", "is_active"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (None, {"fields": ["username", "password1", "password2"]}),
-        (_("Person"), {"fields": ["first_name", "last_name", "email", "preferred_language"]}),
+        (_("Name and contact"), {"fields": ["first_name", "last_name", "email", "preferred_language"]}),
         (_("Access"), {"fields": ["role", "creditors"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]

@@ -181,8 +181,7 @@ def _balances(account: Account) -> dict:
     return {name: getattr(account, name) for name in ACCOUNT_LEDGER_FIELDS if name.endswith("_minor")}
 
 
-def post_payments(*, actor, payments: list[PaymentIn], business_date: dt.date | None = None,
-                  audit: bool = True) -> list[PaymentOutcome]:
+def post_payments(*, actor, payments: list[PaymentIn], business_date: dt.date | None = None) -> list[PaymentOutcome]:
     """Post payments, each exactly once per (creditor, source, external id).
 
     The whole batch is validated first; any invalid row rejects the batch with an error per row and
@@ -224,7 +223,7 @@ def post_payments(*, actor, payments: list[PaymentIn], business_date: dt.date | 
             fresh.append((row, p))
 
         if fresh:
-            _apply(actor, fresh, accounts, outcomes, business_date, audit)
+            _apply(actor, fresh, accounts, outcomes, business_date)
         by_key = {(accounts[p.account_id].creditor_id, p.source, p.external_id): outcomes[row].payment
                   for row, p in fresh}
         for row, p in enumerate(payments):
@@ -253,7 +252,7 @@ def _existing_payments(payments, accounts) -> dict[tuple, Payment]:
     return found
 
 
-def _apply(actor, fresh, accounts, outcomes, business_date, audit):
+def _apply(actor, fresh, accounts, outcomes, business_date):
     postings = {aid: _Posting(accounts[aid]) for aid in {p.account_id for _, p in fresh}}
     for aid, items in _open_items(list(postings)).items():
         postings[aid].items = items
@@ -319,14 +318,13 @@ def _apply(actor, fresh, accounts, outcomes, business_date, audit):
     DueItem.objects.bulk_update(dirty, ["settled_minor"], batch_size=1000)
     _close_postings(actor, postings.values(), business_date)
 
-    if audit:
-        record_many([
-            audit_event(actor=actor, action="payment.posted", obj=payment, creditor_id=payment.creditor_id,
-                        after={"account": payment.account_id, "amount_minor": payment.amount_minor,
-                               "currency": payment.currency, "value_date": payment.value_date.isoformat(),
-                               "source": payment.source, "external_id": payment.external_id})
-            for payment in new_payments
-        ])
+    record_many([
+        audit_event(actor=actor, action="payment.posted", obj=payment, creditor_id=payment.creditor_id,
+                    after={"account": payment.account_id, "amount_minor": payment.amount_minor,
+                           "currency": payment.currency, "value_date": payment.value_date.isoformat(),
+                           "source": payment.source, "external_id": payment.external_id})
+        for payment in new_payments
+    ])
 
 
 def _close_postings(actor, postings, business_date):

@@ -235,5 +235,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}},
+    # The worker (run_huey) attaches its own handler to "huey"; propagating too would print each line twice.
+    "loggers": {"huey": {"level": "INFO", "propagate": False}},
 }

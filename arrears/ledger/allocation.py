@@ -21,12 +21,14 @@ class Share:
     amount_minor: int
 
 
-def settlement_order(items, order, mode=COMPONENT_FIRST, designation=None):
+def settlement_order(items, order, mode=COMPONENT_FIRST, designation=None, due_by=None):
     """Open items in the order a payment pays them.
 
     component_first: every cost before any fee, and so on, oldest due first within a component.
     due_date_first: the oldest due date first, its components in `order` (Polish civil code art. 451).
     A debtor's designation (a list of components) pays those components first, then the rest as usual.
+    With `due_by` (the payment's value date), what has fallen due by then is paid before anything not
+    yet due, so paying on time never leaves an overdue instalment open behind a future one.
     """
     rank = {component: i for i, component in enumerate(order)}
     last = len(order)
@@ -35,20 +37,21 @@ def settlement_order(items, order, mode=COMPONENT_FIRST, designation=None):
 
     def key(item):
         designated = chosen.get(item.component, far)
+        not_yet_due = due_by is not None and item.due_date > due_by
         if mode == DUE_DATE_FIRST:
-            return (designated, item.due_date, rank.get(item.component, last), item.id)
-        return (designated, rank.get(item.component, last), item.due_date, item.id)
+            return (designated, not_yet_due, item.due_date, rank.get(item.component, last), item.id)
+        return (designated, not_yet_due, rank.get(item.component, last), item.due_date, item.id)
 
     return sorted((i for i in items if i.open_minor > 0), key=key)
 
 
-def allocate(amount_minor, items, order, mode=COMPONENT_FIRST, designation=None):
+def allocate(amount_minor, items, order, mode=COMPONENT_FIRST, designation=None, due_by=None):
     """Split a payment over open items; what is left over is one credit share. Cents are conserved."""
     if amount_minor <= 0:
         raise ValueError("a payment allocates a positive amount")
     shares = []
     left = amount_minor
-    for item in settlement_order(items, order, mode, designation):
+    for item in settlement_order(items, order, mode, designation, due_by):
         if left == 0:
             break
         take = min(left, item.open_minor)

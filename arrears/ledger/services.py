@@ -288,7 +288,7 @@ def _apply(actor, fresh, accounts, outcomes, business_date):
         open_items = [OpenItem(i.id, i.component, i.due_date, i.amount_minor - i.settled_minor)
                       for i in posting.items]
         shares = allocate(p.amount.minor, open_items, creditor.allocation_order, creditor.allocation_mode,
-                          p.designation)
+                          p.designation, due_by=p.value_date)
         per_component = defaultdict(list)
         for share in shares:
             per_component[share.component].append(share)
@@ -415,7 +415,8 @@ def _apply_credit(posting: _Posting, effective_date: dt.date) -> None:
         return
     creditor = account.creditor
     open_items = [OpenItem(i.id, i.component, i.due_date, i.open_minor) for i in posting.items]
-    shares = [share for share in allocate(held, open_items, creditor.allocation_order, creditor.allocation_mode)
+    shares = [share for share in allocate(held, open_items, creditor.allocation_order, creditor.allocation_mode,
+                                          due_by=effective_date)
               if share.item_id is not None]
     by_id = {item.id: item for item in posting.items}
     per_component = defaultdict(list)

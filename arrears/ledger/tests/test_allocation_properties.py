@@ -161,3 +161,23 @@ def test_only_a_positive_amount_is_allocated(amount):
 def test_any_configured_order_is_followed(order):
     items = [OpenItem(i, component, D1, 100) for i, component in enumerate(COMPONENTS, start=1)]
     assert [s.component for s in allocate(500, items, list(order))] == list(order)
+
+
+@given(
+    items=st.lists(st.tuples(st.sampled_from(["costs", "fees", "penalties", "interest", "principal"]),
+                             st.integers(-90, 90), st.integers(1, 50_000)), min_size=1, max_size=10),
+    amount=st.integers(1, 200_000),
+    mode=st.sampled_from([COMPONENT_FIRST, DUE_DATE_FIRST]),
+)
+def test_what_has_fallen_due_is_paid_before_anything_not_yet_due(items, amount, mode):
+    today = dt.date(2026, 11, 23)
+    open_items = [OpenItem(n, component, today + dt.timedelta(days=offset), minor)
+                  for n, (component, offset, minor) in enumerate(items)]
+    shares = allocate(amount, open_items, ["costs", "fees", "penalties", "interest", "principal"], mode,
+                      due_by=today)
+    by_id = {item.id: item for item in open_items}
+    paid = {share.item_id: share.amount_minor for share in shares if share.item_id is not None}
+    future_touched = any(by_id[i].due_date > today for i in paid)
+    if future_touched:  # then every item already due was settled in full
+        assert all(paid.get(item.id) == item.open_minor for item in open_items if item.due_date <= today)
+    assert sum(share.amount_minor for share in shares) == amount

@@ -167,7 +167,7 @@ def test_the_service_settles_exactly_what_the_waterfall_says(system, business_da
             ChargeIn(component, Money(minor, "EUR"), business_date + dt.timedelta(days=offset))
             for component, minor, offset in charges])
         items = [OpenItem(i.pk, i.component, i.due_date, i.open_minor) for i in DueItem.objects.filter(account=account)]
-        expected = allocate(amount, items, list(order), mode, designation)
+        expected = allocate(amount, items, list(order), mode, designation, due_by=business_date)
         outcome = post_payment(actor=system, payment=PaymentIn(
             account_id=account.pk, amount=Money(amount, "EUR"), source="bank", external_id="one",
             value_date=business_date, designation=tuple(designation) if designation else None))

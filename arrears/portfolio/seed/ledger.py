@@ -219,7 +219,9 @@ class LedgerMaker:
                 last_paid = value_date
                 left = amount
                 shares = []  # (component, item id, amount) in waterfall order
-                for item in order:
+                # What had fallen due by the value date first, as post_payments allocates (due_by).
+                due_first = [i for i in order if i[2] <= value_date] + [i for i in order if i[2] > value_date]
+                for item in due_first:
                     open_minor = item[3] - item[4]
                     if open_minor > 0:
                         take = open_minor if open_minor < left else left

@@ -170,7 +170,7 @@ def test_payments_follow_the_creditors_waterfall_and_fingerprints_match_the_serv
             open_items = [OpenItem(pk, i.component, i.due_date, items[pk]) for pk, i in
                           ((i.pk, i) for i in DueItem.objects.filter(account=account))]
             shares = allocate(payment.amount_minor, open_items, account.creditor.allocation_order,
-                              account.creditor.allocation_mode)
+                              account.creditor.allocation_mode, due_by=payment.value_date)
             expected = [(s.item_id, s.amount_minor) for s in shares if s.item_id is not None]
             written = [pair for entry in sorted(entries[payment.pk], key=lambda e: e.pk)
                        for pair in allocations[entry.pk]]

@@ -52,9 +52,9 @@ class Payment(models.Model):
         POSTED = "posted", _("Posted")
         REVERSED = "reversed", _("Reversed")
 
-    account = models.ForeignKey("portfolio.Account", on_delete=models.PROTECT, related_name="payments",
+    account = models.ForeignKey("portfolio.Account", on_delete=models.PROTECT, related_name="payments", db_index=False,
                                 verbose_name=_("account"))
-    creditor = models.ForeignKey("portfolio.Creditor", on_delete=models.PROTECT, related_name="+",
+    creditor = models.ForeignKey("portfolio.Creditor", on_delete=models.PROTECT, related_name="+", db_index=False,
                                  verbose_name=_("creditor"))
     source = models.CharField(_("source"), max_length=30,
                               help_text=_("Where the payment came from: api, import, bank, card, agent, seed."))
@@ -91,7 +91,7 @@ class LedgerEntry(models.Model):
     Balance of a component = sum of its entries. Corrections are reversing entries.
     """
 
-    account = models.ForeignKey("portfolio.Account", on_delete=models.PROTECT, related_name="entries",
+    account = models.ForeignKey("portfolio.Account", on_delete=models.PROTECT, related_name="entries", db_index=False,
                                 verbose_name=_("account"))
     component = models.CharField(_("component"), max_length=10, choices=Component.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
@@ -132,7 +132,7 @@ class DueItem(models.Model):
     item already due gives days past due.
     """
 
-    account = models.ForeignKey("portfolio.Account", on_delete=models.CASCADE, related_name="due_items",
+    account = models.ForeignKey("portfolio.Account", on_delete=models.CASCADE, related_name="due_items", db_index=False,
                                 verbose_name=_("account"))
     component = models.CharField(_("component"), max_length=10, choices=Component.choices)
     due_date = models.DateField(_("due date"))
@@ -186,7 +186,7 @@ class BucketSpell(models.Model):
     """A stay of an account in one delinquency bucket: entered, exited (null while still in it)."""
 
     account = models.ForeignKey("portfolio.Account", on_delete=models.CASCADE, related_name="bucket_spells",
-                                verbose_name=_("account"))
+                                db_index=False, verbose_name=_("account"))
     bucket = models.CharField(_("bucket"), max_length=20)
     entered_on = models.DateField(_("entered on"))
     exited_on = models.DateField(_("exited on"), null=True, blank=True)

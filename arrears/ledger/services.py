@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from arrears.core import roles
 from arrears.core.actors import authorize
 from arrears.core.audit import audit_event, record, record_many
+from arrears.core.bulk import update_rows
 from arrears.core.clock import business_date as today
 from arrears.core.money import Money, check_currency
 from arrears.ledger import delinquency
@@ -315,7 +316,7 @@ def _apply(actor, fresh, accounts, outcomes, business_date):
     ]
     Allocation.objects.bulk_create(allocations, batch_size=2000)
     dirty = [item for posting in postings.values() for item in posting.dirty_items.values()]
-    DueItem.objects.bulk_update(dirty, ["settled_minor"], batch_size=1000)
+    update_rows(DueItem, ["settled_minor"], dirty)
     _close_postings(actor, postings.values(), business_date)
 
     record_many([
@@ -339,7 +340,7 @@ def _close_postings(actor, postings, business_date):
             moves.append(audit_event(actor=actor, action="account.status_changed", obj=posting.account,
                                      creditor_id=posting.account.creditor_id, before={"status": moved[0]},
                                      after={"status": moved[1], "reason": "balance"}))
-    Account.objects.bulk_update(accounts, ACCOUNT_LEDGER_FIELDS, batch_size=1000)
+    update_rows(Account, ACCOUNT_LEDGER_FIELDS, accounts)
     _write_spells(closed, opened, business_date)
     record_many(moves)
 
@@ -438,7 +439,7 @@ def _apply_credit(posting: _Posting, effective_date: dt.date) -> None:
         for entry, component in zip(entries[1:], per_component, strict=True)
         for share in per_component[component]
     ])
-    DueItem.objects.bulk_update([by_id[share.item_id] for share in shares], ["settled_minor"])
+    update_rows(DueItem, ["settled_minor"], [by_id[share.item_id] for share in shares])
 
 
 def _withdraw_credit(account: Account, effective_date: dt.date, memo: str) -> None:
@@ -478,7 +479,7 @@ def _withdraw_credit(account: Account, effective_date: dt.date, memo: str) -> No
         for entry, component in zip(entries[1:], per_component, strict=True)
         for item, take in per_component[component]
     ])
-    DueItem.objects.bulk_update(list(items.values()), ["settled_minor"])
+    update_rows(DueItem, ["settled_minor"], list(items.values()))
 
 
 def _copy_ledger_state(source: Account, target: Account) -> None:
@@ -518,7 +519,7 @@ def reverse_payment(*, actor, payment: Payment, reason: str, business_date: dt.d
                 item.settled_minor -= allocation.amount_minor
                 undo.append(Allocation(entry=reversal, due_item_id=item.id, amount_minor=-allocation.amount_minor))
         Allocation.objects.bulk_create(undo)
-        DueItem.objects.bulk_update(list(reopened.values()), ["settled_minor"])
+        update_rows(DueItem, ["settled_minor"], list(reopened.values()))
         Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.REVERSED)
         payment.status = Payment.Status.REVERSED
         _withdraw_credit(account, business_date, reason[:200])
@@ -565,7 +566,7 @@ def write_off(*, actor, account: Account, reason: str, status: str = Account.Sta
             setattr(locked, name, 0)
         LedgerEntry.objects.bulk_create(entries)
         Allocation.objects.bulk_create(allocations)
-        DueItem.objects.bulk_update(items, ["settled_minor"])
+        update_rows(DueItem, ["settled_minor"], items)
         locked.status, locked.closed_on = status, business_date
         _close_postings(actor, [_Posting(locked, items=[])], business_date)
         record(actor=actor, action="account.written_off", obj=locked, creditor_id=locked.creditor_id,

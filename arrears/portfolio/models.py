@@ -164,11 +164,11 @@ class Debtor(models.Model):
 class DebtorIdentifier(models.Model):
     """A national, tax or company identifier: encrypted at rest, found by its keyed hash."""
 
-    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="identifiers",
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="identifiers", db_index=False,
                                verbose_name=_("debtor"))
     scheme = models.CharField(_("type"), max_length=12, choices=SCHEME_CHOICES)
     value_encrypted = models.TextField(_("value (encrypted)"))
-    value_hash = models.CharField(_("lookup hash"), max_length=64, db_index=True)
+    value_hash = models.CharField(_("lookup hash"), max_length=64)
     last_chars = models.CharField(_("last characters"), max_length=4)
 
     objects = ScopedManager()
@@ -179,6 +179,9 @@ class DebtorIdentifier(models.Model):
         verbose_name = _("debtor identifier")
         verbose_name_plural = _("debtor identifiers")
         constraints = [models.UniqueConstraint(fields=["debtor", "scheme"], name="one_identifier_per_scheme")]
+        # Plain b-tree indexes (no LIKE variants): lookups are exact. Foreign keys already led by a
+        # composite index or constraint carry no index of their own: fewer writes per ledger row.
+        indexes = [models.Index(fields=["value_hash"], name="identifier_lookup")]
 
     def __str__(self):
         return f"{self.scheme} {masked('x' * 6 + self.last_chars)}"
@@ -214,10 +217,10 @@ class ContactPoint(models.Model):
     debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="contact_points",
                                verbose_name=_("debtor"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    phone_e164 = models.CharField(_("phone (E.164)"), max_length=16, blank=True, db_index=True)
+    phone_e164 = models.CharField(_("phone (E.164)"), max_length=16, blank=True)
     line_type = models.CharField(_("line type"), max_length=10, choices=LineType.choices, blank=True)
     is_workplace = models.BooleanField(_("workplace"), default=False)
-    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
     address_line1 = models.CharField(_("address line 1"), max_length=200, blank=True)
     address_line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
@@ -246,6 +249,8 @@ class ContactPoint(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(confidence__lte=100), name="contact_confidence_max_100"),
         ]
+        indexes = [models.Index(fields=["phone_e164"], name="contact_phone"),
+                   models.Index(fields=["email"], name="contact_email")]
 
     def __str__(self):
         if self.kind == self.Kind.PHONE:
@@ -286,7 +291,7 @@ class Account(models.Model):
     portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="accounts",
                                   verbose_name=_("portfolio"))
     # Copied from the portfolio: references are unique per creditor, and scoping filters on it.
-    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="accounts",
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="accounts", db_index=False,
                                  verbose_name=_("creditor"))
     creditor_reference = models.CharField(_("creditor's reference"), max_length=64)
     original_reference = models.CharField(_("original creditor's reference"), max_length=64, blank=True)
@@ -294,8 +299,7 @@ class Account(models.Model):
     contract_date = models.DateField(_("contract date"))
     currency = models.CharField(_("currency"), max_length=3)
     charge_off_date = models.DateField(_("charge-off date"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLACED,
-                              db_index=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLACED)
     rf_reference = models.CharField(_("payment reference (RF)"), max_length=25, unique=True)
     pause_days = models.PositiveIntegerField(
         _("agreed pause days"), default=0, help_text=_("Days of agreed payment pause, not counted in days past due."),
@@ -310,7 +314,7 @@ class Account(models.Model):
     credit_minor = models.BigIntegerField(_("credit held"), default=0)
     oldest_unpaid_due_date = models.DateField(_("oldest unpaid due date"), null=True, blank=True, db_index=True)
     dpd = models.PositiveIntegerField(_("days past due"), default=0)
-    bucket = models.CharField(_("bucket"), max_length=20, default="current", db_index=True)
+    bucket = models.CharField(_("bucket"), max_length=20, default="current")
     dpd_as_of = models.DateField(_("days past due as of"), null=True, blank=True)
     placed_at = models.DateTimeField(_("placed at"), auto_now_add=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
@@ -327,7 +331,10 @@ class Account(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["creditor", "creditor_reference"], name="account_reference_per_creditor"),
         ]
-        indexes = [models.Index(fields=["creditor", "status", "bucket"])]
+        indexes = [
+            models.Index(fields=["creditor", "status", "bucket"]),
+            models.Index(fields=["status"], name="account_status"),
+        ]
 
     def __str__(self):
         return f"{self.creditor_reference}"
@@ -345,7 +352,7 @@ class AccountDebtor(models.Model):
         CO_BORROWER = "co_borrower", _("Co-borrower")
         GUARANTOR = "guarantor", _("Guarantor")
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="debtor_links",
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="debtor_links", db_index=False,
                                 verbose_name=_("account"))
     debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="account_links",
                                verbose_name=_("debtor"))

@@ -3,6 +3,7 @@
 from django.db import models
 
 from arrears.core.actors import audit_identity
+from arrears.core.bulk import insert_objects
 from arrears.core.context import current_request_id
 from arrears.core.models import AuditEvent
 
@@ -46,4 +47,4 @@ def record(**kwargs) -> AuditEvent:
 
 
 def record_many(events: list[AuditEvent]) -> None:
-    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    insert_objects(AuditEvent, events)

@@ -33,3 +33,54 @@ def update_rows(model, fields: list[str], objs) -> None:
                 f"AS v({', '.join(names)}) WHERE t.{quote(meta.pk.column)} = v.pk__",
                 [value for row in batch for value in row],
             )
+
+
+_sequences: dict[str, str] = {}
+
+
+def _reserve_ids(cursor, table: str, pk_column: str, count: int) -> list[int]:
+    sequence = _sequences.get(table)
+    if sequence is None:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk_column])
+        sequence = _sequences[table] = cursor.fetchone()[0]
+    cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
+    return [row[0] for row in cursor.fetchall()]
+
+
+def insert_objects(model, objs) -> None:
+    """INSERT unsaved instances and give each its id. On PostgreSQL ids are drawn from the sequence and
+    the rows go in with COPY; Django's bulk_create prepares every value of every row through the
+    compiler, which cost more than the database's own work when posting payments in bulk."""
+    objs = list(objs)
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=BATCH)
+        return
+    from django.db.models import JSONField
+    from django.utils import timezone
+    from psycopg.types.json import Jsonb
+
+    meta = model._meta
+    fields = list(meta.concrete_fields)
+    now = timezone.now()
+    stamped = [f.attname for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
+    json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        ids = _reserve_ids(cursor, meta.db_table, meta.pk.column, len(objs))
+        columns = ", ".join(quote(f.column) for f in fields)
+        with connection.wrap_database_errors, cursor.cursor.copy(
+                f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for obj, pk in zip(objs, ids, strict=True):
+                obj.pk = pk
+                for name in stamped:
+                    if getattr(obj, name) is None:
+                        setattr(obj, name, now)
+                row = []
+                for f in fields:
+                    value = getattr(obj, f.attname)
+                    row.append(Jsonb(value) if f.attname in json_fields and value is not None else value)
+                copy.write_row(row)
+                obj._state.adding = False
+                obj._state.db = connection.alias

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from arrears.core import roles
 from arrears.core.actors import authorize
 from arrears.core.audit import audit_event, record, record_many
-from arrears.core.bulk import update_rows
+from arrears.core.bulk import insert_objects, update_rows
 from arrears.core.clock import business_date as today
 from arrears.core.money import Money, check_currency
 from arrears.ledger import delinquency
@@ -34,7 +34,7 @@ from arrears.ledger.models import (
     LedgerEntry,
     Payment,
 )
-from arrears.portfolio.models import Account
+from arrears.portfolio.models import Account, Creditor
 
 BALANCE_FIELD = {
     Component.PRINCIPAL: "principal_minor",
@@ -92,6 +92,16 @@ class _Posting:
 def _row_error(row: int | None, name: str, message: str, code: str) -> ValidationError:
     key = name if row is None else f"payments[{row}].{name}"
     return ValidationError({key: ValidationError(message, code=code)})
+
+
+def _lock_accounts(account_ids) -> dict[int, Account]:
+    """Lock the accounts in id order (batches never deadlock); each creditor is loaded once and shared,
+    not decoded again for every account of a batch."""
+    accounts = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=account_ids).order_by("pk")}
+    creditors = Creditor.objects.in_bulk({a.creditor_id for a in accounts.values()})
+    for account in accounts.values():
+        account.creditor = creditors[account.creditor_id]
+    return accounts
 
 
 def _validate(payments: list[PaymentIn], accounts: dict[int, Account], business_date: dt.date, single: bool):
@@ -155,7 +165,7 @@ def _write_spells(closed, opened, business_date):
     if closed:
         BucketSpell.objects.filter(account_id__in=closed, exited_on__isnull=True).update(exited_on=business_date)
     if opened:
-        BucketSpell.objects.bulk_create(opened, batch_size=2000)
+        insert_objects(BucketSpell, opened)
 
 
 ACCOUNT_LEDGER_FIELDS = [
@@ -196,10 +206,7 @@ def post_payments(*, actor, payments: list[PaymentIn], business_date: dt.date | 
     keys_seen: dict[tuple, PaymentIn] = {}
     with transaction.atomic():
         account_ids = sorted({p.account_id for p in payments})
-        accounts = {
-            a.pk: a for a in Account.objects.select_for_update(of=("self",)).select_related("creditor")
-            .filter(pk__in=account_ids).order_by("pk")
-        }
+        accounts = _lock_accounts(account_ids)
         _validate(payments, accounts, business_date, single)
         for creditor_id in {a.creditor_id for a in accounts.values()}:
             authorize(actor, roles.POST_PAYMENTS, creditor_id)
@@ -271,7 +278,7 @@ def _apply(actor, fresh, accounts, outcomes, business_date):
     ]
     try:
         with transaction.atomic():
-            Payment.objects.bulk_create(new_payments, batch_size=2000)
+            insert_objects(Payment, new_payments)
     except IntegrityError:
         # Another transaction posted one of these ids between our check and insert (possible only
         # where accounts differ); report it rather than guess.
@@ -308,13 +315,13 @@ def _apply(actor, fresh, accounts, outcomes, business_date):
             setattr(account, field_name, getattr(account, field_name) - total)
         outcomes[row] = PaymentOutcome(payment, created=True)
 
-    LedgerEntry.objects.bulk_create(entries, batch_size=2000)
+    insert_objects(LedgerEntry, entries)
     allocations = [
         Allocation(entry=entry, due_item_id=share.item_id, amount_minor=share.amount_minor)
         for entry, shares in zip(entries, entry_shares, strict=True)
         for share in shares if share.item_id is not None
     ]
-    Allocation.objects.bulk_create(allocations, batch_size=2000)
+    insert_objects(Allocation, allocations)
     dirty = [item for posting in postings.values() for item in posting.dirty_items.values()]
     update_rows(DueItem, ["settled_minor"], dirty)
     _close_postings(actor, postings.values(), business_date)

@@ -1,6 +1,6 @@
 """Set-based writes Django lacks. `bulk_update` builds one CASE per field with a branch per row, which
-grows with rows × fields and dominated payment posting; here each batch is one UPDATE ... FROM VALUES
-on PostgreSQL and one executemany on SQLite."""
+grows with rows × fields and dominated payment posting; here each batch is one UPDATE ... FROM unnest
+of one array per column on PostgreSQL and one executemany on SQLite."""
 
 from django.db import connection
 
@@ -22,17 +22,16 @@ def update_rows(model, fields: list[str], objs) -> None:
             sets = ", ".join(f"{quote(column.column)} = %s" for column in columns)
             cursor.executemany(f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s", rows)
             return
+        # One array per column through unnest: a handful of parameters whatever the batch size.
         casts = [column.db_type(connection) for column in columns] + [meta.pk.db_type(connection)]
-        row_sql = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
         names = [quote(column.column) for column in columns] + ["pk__"]
+        arrays = ", ".join(f"%s::{cast}[]" for cast in casts)
         sets = ", ".join(f"{name} = v.{name}" for name in names[:-1])
-        for start in range(0, len(rows), BATCH):
-            batch = rows[start:start + BATCH]
-            cursor.execute(
-                f"UPDATE {quote(meta.db_table)} AS t SET {sets} FROM (VALUES {', '.join([row_sql] * len(batch))}) "
-                f"AS v({', '.join(names)}) WHERE t.{quote(meta.pk.column)} = v.pk__",
-                [value for row in batch for value in row],
-            )
+        sql = (f"UPDATE {quote(meta.db_table)} AS t SET {sets} FROM unnest({arrays}) AS v({', '.join(names)}) "
+               f"WHERE t.{quote(meta.pk.column)} = v.pk__")
+        for start in range(0, len(rows), BATCH * 5):
+            batch = rows[start:start + BATCH * 5]
+            cursor.execute(sql, [list(column) for column in zip(*batch, strict=True)])
 
 
 _sequences: dict[str, str] = {}

@@ -113,6 +113,8 @@ def cmd_bench(args):
     if not path.exists():
         sys.exit(f"no benchmark named {args.name!r} in bench/")
     _django()
+    if str(PROJECT_ROOT) not in sys.path:  # scenarios share bench/_common.py
+        sys.path.insert(0, str(PROJECT_ROOT))
     spec = importlib.util.spec_from_file_location(f"bench_{args.name}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -10,11 +10,8 @@ import argparse
 import datetime as dt
 import random
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench._common import emit, scratch_database, stopwatch  # noqa: E402
+from bench._common import emit, scratch_database, stopwatch
 
 
 def build_payments(accounts, count: int, rng: random.Random, value_date: dt.date, prefix: str):

@@ -8,12 +8,8 @@ The baseline takes accounts from the same generator and writes each through `pla
 
 import argparse
 import sys
-from pathlib import Path
 
-if __package__ in (None, ""):  # loaded by path (`arrears bench seed`): make `bench._common` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench._common import emit, scratch_database, stopwatch  # noqa: E402
+from bench._common import emit, scratch_database, stopwatch
 
 
 def _baseline_inputs(count: int, seed: int, first_index: int):

@@ -387,11 +387,19 @@ def change_account_status(*, actor, account: Account, status: str, reason: str =
     return account
 
 
+def _debtor_creditors(debtor_id: int) -> set[int]:
+    return set(Account.objects.filter(debtor_links__debtor_id=debtor_id).values_list("creditor_id", flat=True))
+
+
+def _authorize_for_every_creditor(actor, action: str, debtor_id: int) -> None:
+    """A person shared by several creditors is changed only by someone who may act for all of them."""
+    for creditor_id in _debtor_creditors(debtor_id) or {None}:
+        authorize(actor, action, creditor_id)
+
+
 def set_debtor_flags(*, actor, debtor: Debtor, **flags) -> Debtor:
     """Deceased, bankrupt, vulnerable, do-not-contact, disputed: each change is audited."""
-    creditor_ids = set(Account.objects.filter(debtor_links__debtor=debtor).values_list("creditor_id", flat=True))
-    for creditor_id in creditor_ids or {None}:
-        authorize(actor, roles.SET_DEBTOR_FLAGS, creditor_id)
+    _authorize_for_every_creditor(actor, roles.SET_DEBTOR_FLAGS, debtor.pk)
     unknown = set(flags) - set(FLAG_FIELDS)
     if unknown:
         raise ValidationError({name: _("Not a debtor flag.") for name in unknown})
@@ -406,9 +414,7 @@ def set_debtor_flags(*, actor, debtor: Debtor, **flags) -> Debtor:
 
 
 def update_debtor(*, actor, debtor: Debtor, **changes) -> Debtor:
-    creditor_ids = set(Account.objects.filter(debtor_links__debtor=debtor).values_list("creditor_id", flat=True))
-    for creditor_id in creditor_ids or {None}:
-        authorize(actor, roles.EDIT_DEBTOR, creditor_id)
+    _authorize_for_every_creditor(actor, roles.EDIT_DEBTOR, debtor.pk)
     unknown = set(changes) - set(DEBTOR_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
@@ -429,10 +435,8 @@ def opt_out(*, actor, contact_point: ContactPoint, channel: str) -> ContactPoint
 
     Recording a "stop" only protects the debtor, so working any one of their creditors' accounts is
     enough: an agent who hears it must be able to honour it for every creditor."""
-    creditor_ids = set(Account.objects.filter(debtor_links__debtor_id=contact_point.debtor_id)
-                       .values_list("creditor_id", flat=True))
     refusal = None
-    for creditor_id in sorted(creditor_ids) or [None]:
+    for creditor_id in sorted(_debtor_creditors(contact_point.debtor_id)) or [None]:
         try:
             authorize(actor, roles.EDIT_CONTACT_POINTS, creditor_id)
             break

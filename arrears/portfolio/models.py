@@ -198,6 +198,8 @@ class ContactPoint(models.Model):
     class LineType(models.TextChoices):
         MOBILE = "mobile", _("Mobile")
         FIXED = "fixed", _("Landline")
+        # North American and Mexican numbering plans do not tell a mobile from a landline.
+        FIXED_OR_MOBILE = "fixed_or_mobile", _("Landline or mobile")
         VOIP = "voip", _("VoIP")
         OTHER = "other", _("Other")
 
@@ -218,7 +220,7 @@ class ContactPoint(models.Model):
                                verbose_name=_("debtor"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     phone_e164 = models.CharField(_("phone (E.164)"), max_length=16, blank=True)
-    line_type = models.CharField(_("line type"), max_length=10, choices=LineType.choices, blank=True)
+    line_type = models.CharField(_("line type"), max_length=16, choices=LineType.choices, blank=True)
     is_workplace = models.BooleanField(_("workplace"), default=False)
     email = models.EmailField(_("e-mail"), blank=True)
     address_line1 = models.CharField(_("address line 1"), max_length=200, blank=True)

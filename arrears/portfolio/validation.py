@@ -18,7 +18,8 @@ from arrears.core.money import check_currency
 LINE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE: "mobile",
     phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
-    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "mobile",
+    # Not known to be a mobile: consent rules for mobiles and SMS must not assume it is one.
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_or_mobile",
     phonenumbers.PhoneNumberType.VOIP: "voip",
 }
 

@@ -5,7 +5,7 @@ import datetime as dt
 from arrears.core.countries import COUNTRIES
 from arrears.core.crypto import encrypt, lookup_hash
 from arrears.portfolio.seed import identities as ids
-from arrears.portfolio.seed.people import LANDLINE_TYPE, MAIL_DOMAINS, TWO_SURNAMES, phone_number
+from arrears.portfolio.seed.people import LANDLINE_TYPE, MAIL_DOMAINS, MOBILE_TYPE, TWO_SURNAMES, phone_number
 from arrears.portfolio.seed.tables import NULL
 
 COMPANY_TLD = {"GR": "gr", "PL": "pl", "ES": "es", "MX": "com.mx", "RU": "ru", "US": "com"}
@@ -121,9 +121,9 @@ class DebtorMaker:
             status, confidence = _status(rng.random())
             q = rng.random()
             source = "creditor" if q < 0.7 else "debtor" if q < 0.85 else "trace"
-            points.append((debtor_id, "phone", phone_number(rng, country, True), "mobile", False, "", "", "", "",
-                           "", "", country, source, confidence, status, True, stamp if q < 0.01 else NULL,
-                           stamp if 0.01 <= q < 0.03 else NULL, NULL, NULL, NULL, stamp))
+            points.append((debtor_id, "phone", phone_number(rng, country, True), MOBILE_TYPE[country], False,
+                           "", "", "", "", "", "", country, source, confidence, status, True,
+                           stamp if q < 0.01 else NULL, stamp if 0.01 <= q < 0.03 else NULL, NULL, NULL, NULL, stamp))
         if rng.random() < (0.9 if company else 0.25):
             status, confidence = _status(rng.random())
             points.append((debtor_id, "phone", phone_number(rng, country, False), LANDLINE_TYPE[country],
@@ -131,8 +131,8 @@ class DebtorMaker:
                            "creditor" if rng.random() < 0.6 else "trace", confidence, status, False,
                            NULL, NULL, NULL, NULL, NULL, stamp))
         if not company and rng.random() < 0.08:
-            points.append((debtor_id, "phone", phone_number(rng, country, True), "mobile", False, "", "", "", "",
-                           "", "", country, "trace", 20 + rng.randrange(30), "unverified", False,
+            points.append((debtor_id, "phone", phone_number(rng, country, True), MOBILE_TYPE[country], False,
+                           "", "", "", "", "", "", country, "trace", 20 + rng.randrange(30), "unverified", False,
                            NULL, NULL, NULL, NULL, NULL, stamp))
         if rng.random() < (0.85 if company else 0.4):
             if company:

@@ -36,8 +36,11 @@ LANDLINE_PREFIXES = {
     "US": [("212", 7), ("312", 7), ("213", 7), ("305", 7), ("713", 7), ("415", 7), ("617", 7), ("404", 7)],
 }
 # The line type arrears.portfolio.validation.phone gives such numbers: phonenumbers cannot tell a
-# Mexican or North American mobile from a landline (FIXED_LINE_OR_MOBILE), which it stores as mobile.
-LANDLINE_TYPE = {"GR": "fixed", "PL": "fixed", "ES": "fixed", "RU": "fixed", "MX": "mobile", "US": "mobile"}
+# Mexican or North American mobile from a landline (FIXED_LINE_OR_MOBILE): "fixed_or_mobile".
+LANDLINE_TYPE = {"GR": "fixed", "PL": "fixed", "ES": "fixed", "RU": "fixed", "MX": "fixed_or_mobile",
+                 "US": "fixed_or_mobile"}
+MOBILE_TYPE = {"GR": "mobile", "PL": "mobile", "ES": "mobile", "RU": "mobile", "MX": "fixed_or_mobile",
+               "US": "fixed_or_mobile"}
 MAIL_DOMAINS = {
     "GR": ["gmail.com", "yahoo.gr", "hotmail.gr", "otenet.gr", "hol.gr"],
     "PL": ["gmail.com", "wp.pl", "onet.pl", "o2.pl", "interia.pl"],

@@ -379,3 +379,10 @@ def test_only_those_who_place_accounts_may_place(system, portfolio, make_user):
     account = services.place_account(actor=client, portfolio=portfolio, account=account_in())
     event = AuditEvent.objects.get(action="account.placed")
     assert (event.actor, event.object_id) == (client, str(account.pk))
+
+
+@pytest.mark.parametrize(("number", "country"), [("+1 212 555 0147", "US"), ("+52 55 1234 5678", "MX")])
+def test_numbers_that_may_be_mobile_or_landline_are_not_taken_for_mobiles(number, country):
+    from arrears.portfolio import validation
+
+    assert validation.phone(number, country)[1] == "fixed_or_mobile"

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from arrears.core import roles
-from arrears.core.admin_base import RoleAdmin, changed_values, staff_may
+from arrears.core.admin_base import RoleAdmin, changed_values
 from arrears.core.models import AuditEvent, User
 from arrears.core.services import create_user, update_user
 
@@ -68,9 +68,6 @@ class UserAdmin(RoleAdmin, DjangoUserAdmin):
         (_("Access"), {"fields": ["role", "creditors"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
-
-    def get_queryset(self, request):
-        return User.objects.all() if staff_may(request, roles.MANAGE_USERS) else User.objects.none()
 
     def save_model(self, request, obj, form, change):
         if change:

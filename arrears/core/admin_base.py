@@ -4,9 +4,12 @@ Django's per-model permission tables. Nothing is deleted from the back office; w
 services so that each one is validated whole and audited.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.translation import get_language
+from django.template.response import TemplateResponse
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from arrears.core import roles
 from arrears.core.money import Money
@@ -97,19 +100,13 @@ def money(minor: int, currency: str) -> str:
     return Money(minor, currency).format(get_language() or "en")
 
 
-def require(request, action: str) -> None:
-    if not staff_may(request, action):
-        raise PermissionDenied
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
 def action_with_form(modeladmin, request, objects, form_class, *, title, intro, apply, action_name):
     """An admin action that first asks for input (a reason, a new status) on an intermediate page, then
     applies `apply(obj, cleaned_data)` to each object through a service, reporting each failure by name."""
-    from django.contrib import admin as django_admin
-    from django.contrib import messages
-    from django.template.response import TemplateResponse
-    from django.utils.translation import ngettext
-
     form = form_class(request.POST if "apply" in request.POST else None)
     if form.is_valid():
         done = 0
@@ -127,6 +124,6 @@ def action_with_form(modeladmin, request, objects, form_class, *, title, intro, 
         **modeladmin.admin_site.each_context(request),
         "title": title, "intro": intro, "opts": modeladmin.model._meta, "objects": objects, "form": form,
         "action_name": action_name,
-        "selected": request.POST.getlist(django_admin.helpers.ACTION_CHECKBOX_NAME),
+        "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
     }
     return TemplateResponse(request, "admin/action_with_form.html", context)

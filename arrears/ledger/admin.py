@@ -1,13 +1,11 @@
 """Back office for the ledger: read-only. The one correction offered is a payment reversal, which
 posts reversing entries through ledger.services; entries themselves are never edited or deleted."""
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from arrears.core import roles
-from arrears.core.admin_base import ReadOnlyInline, RoleAdmin, action_with_form, money, staff_may
+from arrears.core.admin_base import ReadOnlyInline, ReasonForm, RoleAdmin, action_with_form, money, staff_may
 from arrears.ledger.models import Allocation, BucketSpell, LedgerEntry, Payment
 from arrears.ledger.services import reverse_payment
 
@@ -23,9 +21,11 @@ class EntryInline(ReadOnlyInline):
         return money(entry.amount_minor, entry.currency)
 
 
-class ReverseForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200,
-                             help_text=_("Why the payments are reversed, e.g. the transfer was returned by the bank."))
+class ReverseForm(ReasonForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = _("Why the payments are reversed, e.g. the transfer was returned by "
+                                            "the bank.")
 
 
 @admin.register(Payment)
@@ -51,8 +51,6 @@ class PaymentAdmin(RoleAdmin):
 
     @admin.action(description=_("Reverse the selected payments"), permissions=["reverse"])
     def reverse(self, request, queryset):
-        if not self.has_reverse_permission(request):
-            raise PermissionDenied
         payments = list(queryset.filter(status=Payment.Status.POSTED).select_related("account"))
         return action_with_form(
             self, request, payments, ReverseForm, title=_("Reverse payments"), action_name="reverse",

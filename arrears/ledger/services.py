@@ -414,6 +414,35 @@ def post_charges(*, actor, account: Account, charges: list[ChargeIn], kind: str 
     return entries
 
 
+def _move_credit(account: Account, moves: list[tuple[DueItem, int]], effective_date: dt.date,
+                 memo: str = "") -> None:
+    """Post credit moved onto due items (amount > 0) or back off them (amount < 0): one entry on credit,
+    one per component, an allocation per item; balances and settled amounts follow."""
+    if not moves:
+        return
+    per_component = defaultdict(list)
+    for item, amount in moves:
+        item.settled_minor += amount
+        per_component[item.component].append((item, amount))
+    moved = sum(amount for _, amount in moves)
+    entries = [LedgerEntry(account_id=account.pk, component=Component.CREDIT, kind=EntryKind.CREDIT_APPLIED,
+                           amount_minor=moved, currency=account.currency, effective_date=effective_date, memo=memo)]
+    for component, component_moves in per_component.items():
+        total = sum(amount for _, amount in component_moves)
+        entries.append(LedgerEntry(account_id=account.pk, component=component, kind=EntryKind.CREDIT_APPLIED,
+                                   amount_minor=-total, currency=account.currency, effective_date=effective_date,
+                                   memo=memo))
+        setattr(account, BALANCE_FIELD[component], getattr(account, BALANCE_FIELD[component]) - total)
+    account.credit_minor += moved
+    LedgerEntry.objects.bulk_create(entries)
+    Allocation.objects.bulk_create([
+        Allocation(entry=entry, due_item_id=item.id, amount_minor=amount)
+        for entry, component in zip(entries[1:], per_component, strict=True)
+        for item, amount in per_component[component]
+    ])
+    update_rows(DueItem, ["settled_minor"], [item for item, _ in moves])
+
+
 def _apply_credit(posting: _Posting, effective_date: dt.date) -> None:
     """Money held for the debtor pays what is charged later, in the creditor's waterfall order, so an
     account never goes past due while holding the debtor's money."""
@@ -423,35 +452,15 @@ def _apply_credit(posting: _Posting, effective_date: dt.date) -> None:
         return
     creditor = account.creditor
     open_items = [OpenItem(i.id, i.component, i.due_date, i.open_minor) for i in posting.items]
-    shares = [share for share in allocate(held, open_items, creditor.allocation_order, creditor.allocation_mode,
-                                          due_by=effective_date)
-              if share.item_id is not None]
     by_id = {item.id: item for item in posting.items}
-    per_component = defaultdict(list)
-    for share in shares:
-        per_component[share.component].append(share)
-        by_id[share.item_id].settled_minor += share.amount_minor
-    applied = sum(share.amount_minor for share in shares)
-    entries = [LedgerEntry(account_id=account.pk, component=Component.CREDIT, kind=EntryKind.CREDIT_APPLIED,
-                           amount_minor=applied, currency=account.currency, effective_date=effective_date)]
-    for component, component_shares in per_component.items():
-        total = sum(share.amount_minor for share in component_shares)
-        entries.append(LedgerEntry(account_id=account.pk, component=component, kind=EntryKind.CREDIT_APPLIED,
-                                   amount_minor=-total, currency=account.currency, effective_date=effective_date))
-        setattr(account, BALANCE_FIELD[component], getattr(account, BALANCE_FIELD[component]) - total)
-    account.credit_minor += applied
-    LedgerEntry.objects.bulk_create(entries)
-    Allocation.objects.bulk_create([
-        Allocation(entry=entry, due_item_id=share.item_id, amount_minor=share.amount_minor)
-        for entry, component in zip(entries[1:], per_component, strict=True)
-        for share in per_component[component]
-    ])
-    update_rows(DueItem, ["settled_minor"], [by_id[share.item_id] for share in shares])
+    shares = allocate(held, open_items, creditor.allocation_order, creditor.allocation_mode, due_by=effective_date)
+    _move_credit(account, [(by_id[s.item_id], s.amount_minor) for s in shares if s.item_id is not None],
+                 effective_date)
 
 
 def _withdraw_credit(account: Account, effective_date: dt.date, memo: str) -> None:
     """A reversal took back money that had already been applied as credit: move it back, reopening the
-    due items it paid, most recent application first, so credit held never turns into a debt."""
+    due items it paid, latest due first, so credit held never turns into a debt."""
     shortfall = account.credit_minor
     if shortfall <= 0:
         return
@@ -460,33 +469,14 @@ def _withdraw_credit(account: Account, effective_date: dt.date, memo: str) -> No
                                                       entry__kind=EntryKind.CREDIT_APPLIED)
                             .values_list("due_item_id", "amount_minor")):
         net[item_id] += amount
-    items = {i.id: i for i in DueItem.objects.filter(pk__in=[k for k, v in net.items() if v > 0])}
-    per_component = defaultdict(list)
-    for item in sorted(items.values(), key=lambda i: (i.due_date, i.id), reverse=True):
+    moves = []
+    for item in DueItem.objects.filter(pk__in=[k for k, v in net.items() if v > 0]).order_by("-due_date", "-id"):
         if shortfall == 0:
             break
         take = min(shortfall, net[item.id])
-        item.settled_minor -= take
-        per_component[item.component].append((item, take))
+        moves.append((item, -take))
         shortfall -= take
-    withdrawn = account.credit_minor - shortfall
-    entries = [LedgerEntry(account_id=account.pk, component=Component.CREDIT, kind=EntryKind.CREDIT_APPLIED,
-                           amount_minor=-withdrawn, currency=account.currency, effective_date=effective_date,
-                           memo=memo)]
-    for component, taken in per_component.items():
-        total = sum(take for _, take in taken)
-        entries.append(LedgerEntry(account_id=account.pk, component=component, kind=EntryKind.CREDIT_APPLIED,
-                                   amount_minor=total, currency=account.currency, effective_date=effective_date,
-                                   memo=memo))
-        setattr(account, BALANCE_FIELD[component], getattr(account, BALANCE_FIELD[component]) + total)
-    account.credit_minor -= withdrawn
-    LedgerEntry.objects.bulk_create(entries)
-    Allocation.objects.bulk_create([
-        Allocation(entry=entry, due_item_id=item.id, amount_minor=-take)
-        for entry, component in zip(entries[1:], per_component, strict=True)
-        for item, take in per_component[component]
-    ])
-    update_rows(DueItem, ["settled_minor"], list(items.values()))
+    _move_credit(account, moves, effective_date, memo)
 
 
 def _copy_ledger_state(source: Account, target: Account) -> None:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from arrears.core import roles
 from arrears.core.admin_base import (
     ReadOnlyInline,
+    ReasonForm,
     RoleAdmin,
     ServiceForm,
     action_with_form,
@@ -15,8 +16,9 @@ from arrears.core.admin_base import (
     money,
     staff_may,
 )
-from arrears.core.audit import audit_event, record, record_many
+from arrears.core.audit import record
 from arrears.ledger.models import DueItem
+from arrears.ledger.services import write_off
 from arrears.portfolio import services
 from arrears.portfolio.models import (
     Account,
@@ -102,7 +104,7 @@ class IdentifierInline(ReadOnlyInline):
 
     @admin.display(description=_("value"))
     def shown_value(self, identifier):
-        return str(identifier).split(" ", 1)[-1]
+        return identifier.masked_value
 
 
 class ContactPointInline(ReadOnlyInline):
@@ -178,7 +180,7 @@ class DebtorAdmin(RoleAdmin):
         if request.method == "GET" and response.status_code == 200:
             debtor = response.context_data.get("original")
             if debtor is not None:
-                record(actor=request.user, action="debtor.viewed", obj=debtor, after={"screen": "back office"})
+                services.record_debtor_views(actor=request.user, debtors=[debtor], screen="back office")
         return response
 
     def changelist_view(self, request, extra_context=None):
@@ -218,10 +220,6 @@ class DueItemInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("account")
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
 class StatusForm(ReasonForm):
@@ -264,8 +262,6 @@ class AccountAdmin(RoleAdmin):
 
     @admin.action(description=_("Write off the balance of the selected accounts"), permissions=["adjust"])
     def write_off_balance(self, request, queryset):
-        from arrears.ledger.services import write_off
-
         return action_with_form(
             self, request, list(queryset.filter(status__in=Account.OPEN_STATUSES)), ReasonForm,
             title=_("Write off balances"), action_name="write_off_balance",
@@ -278,10 +274,8 @@ class AccountAdmin(RoleAdmin):
         account = getattr(response, "context_data", {}).get("original") if request.method == "GET" else None
         if account is not None and request.user.may(roles.VIEW_PERSONAL_DATA):
             # The page names the account's debtors: a view of their personal data.
-            record_many([audit_event(actor=request.user, action="debtor.viewed", obj=link.debtor,
-                                     creditor_id=account.creditor_id,
-                                     after={"screen": "back office", "account": account.pk})
-                         for link in account.debtor_links.select_related("debtor")])
+            services.record_debtor_views(actor=request.user, debtors=account.debtors.all(), screen="back office",
+                                         account=account)
         return response
 
     def get_inlines(self, request, obj):

@@ -184,7 +184,12 @@ class DebtorIdentifier(models.Model):
         indexes = [models.Index(fields=["value_hash"], name="identifier_lookup")]
 
     def __str__(self):
-        return f"{self.scheme} {masked('x' * 6 + self.last_chars)}"
+        return f"{self.scheme} {self.masked_value}"
+
+    @property
+    def masked_value(self) -> str:
+        """All that staff screens and letters show of the identifier."""
+        return masked("x" * 6 + self.last_chars)
 
 
 class ContactPoint(models.Model):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from arrears.core import roles
 from arrears.core.actors import authorize
-from arrears.core.audit import record, snapshot
+from arrears.core.audit import audit_event, record, record_many, snapshot
 from arrears.core.clock import business_date as today
 from arrears.core.crypto import encrypt, lookup_hash
 from arrears.core.identifiers import scheme as identifier_scheme
@@ -395,6 +395,15 @@ def _authorize_for_every_creditor(actor, action: str, debtor_id: int) -> None:
     """A person shared by several creditors is changed only by someone who may act for all of them."""
     for creditor_id in _debtor_creditors(debtor_id) or {None}:
         authorize(actor, action, creditor_id)
+
+
+def record_debtor_views(*, actor, debtors, screen: str, account: Account | None = None) -> None:
+    """Staff saw these debtors' personal data: one audit event each. Seen through an account, the event
+    belongs to that account's creditor; seen on its own, to none (the person may owe several)."""
+    context = {"screen": screen, **({"account": account.pk} if account else {})}
+    record_many([audit_event(actor=actor, action="debtor.viewed", obj=debtor,
+                             creditor_id=account.creditor_id if account else None, after=context)
+                 for debtor in debtors])
 
 
 def set_debtor_flags(*, actor, debtor: Debtor, **flags) -> Debtor:

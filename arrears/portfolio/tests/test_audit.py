@@ -129,6 +129,11 @@ def opt_out(book, actor):
     return expect("contact_point.opted_out", book.phone, creditor=None, after={"channel": "sms"})
 
 
+def record_debtor_views(book, actor):
+    portfolio_services.record_debtor_views(actor=actor, debtors=[book.debtor], screen="desk", account=book.account)
+    return expect("debtor.viewed", book.debtor, after={"screen": "desk", "account": book.account.pk})
+
+
 def post_payment(book, actor):
     payment = ledger_services.post_payment(actor=actor, payment=book.payment_in("40.00", "bank-7")).payment
     return expect("payment.posted", payment, after={"account": book.account.pk, "amount_minor": 4000,
@@ -169,7 +174,8 @@ def age_book(book, actor):
 
 
 CASES = [create_user, update_user, create_creditor, update_creditor, create_portfolio, update_portfolio,
-         place_account, change_account_status, set_debtor_flags, update_debtor, opt_out, post_payment,
+         place_account, change_account_status, set_debtor_flags, update_debtor, opt_out, record_debtor_views,
+         post_payment,
          post_payments, post_charges, reverse_payment, write_off, age_book]
 
 

@@ -100,9 +100,9 @@ class LedgerEntry(models.Model):
     effective_date = models.DateField(_("effective date"))
     posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="entries",
-                                verbose_name=_("payment"))
-    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="reversed_by", verbose_name=_("reverses"))
+                                db_index=False, verbose_name=_("payment"))
+    reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by",
+                                 db_index=False, verbose_name=_("reverses"))
     memo = models.CharField(_("memo"), max_length=200, blank=True)
 
     objects = models.Manager.from_queryset(ImmutableQuerySet)()
@@ -111,7 +111,12 @@ class LedgerEntry(models.Model):
     class Meta:
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
-        indexes = [models.Index(fields=["account", "component"])]
+        # Charges carry no payment and almost no entry is a reversal: indexing only the rows that
+        # have one keeps both indexes small and out of the way of every charge posted.
+        constraints = [models.UniqueConstraint(fields=["reverses"], condition=models.Q(reverses__isnull=False),
+                                               name="entry_reversed_once")]
+        indexes = [models.Index(fields=["account", "component"]),
+                   models.Index(fields=["payment"], condition=models.Q(payment__isnull=False), name="entry_payment")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.component} {self.amount_minor}"

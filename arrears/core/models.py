@@ -91,3 +91,38 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events are append-only")
+
+
+class DomainEvent(models.Model):
+    """Something that happened to a creditor's book, written in the transaction that made it happen.
+
+    The id is the cursor of the event feed; subscribers (webhooks, reminders, open agent screens)
+    are run as tasks once the transaction commits."""
+
+    type = models.CharField(_("type"), max_length=40)
+    creditor_id = models.BigIntegerField(_("creditor id"), null=True, blank=True)
+    account_id = models.BigIntegerField(_("account id"), null=True, blank=True)
+    payload = models.JSONField(_("payload"), default=dict)
+    occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True)
+
+    objects = AuditQuerySet.as_manager()  # append-only, scoped like the audit trail
+    creditor_scope = "creditor_id"
+
+    class Meta:
+        verbose_name = _("domain event")
+        verbose_name_plural = _("domain events")
+        # The feed reads one creditor's events after a cursor; an account's history reads by account.
+        indexes = [models.Index(fields=["creditor_id", "id"], name="event_feed"),
+                   models.Index(fields=["account_id", "id"], name="event_account",
+                                condition=models.Q(account_id__isnull=False))]
+
+    def __str__(self):
+        return f"{self.type} #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("domain events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("domain events are append-only")

@@ -74,3 +74,23 @@ def arrears_minor(account: Account, business_date) -> int:
     total = (DueItem.objects.filter(account=account, due_date__lte=business_date)
              .aggregate(total=Sum(F("amount_minor") - F("settled_minor"))))["total"]
     return total or 0
+
+
+def account_state(account: Account) -> dict:
+    """What a creditor (and every subscriber) needs to know of an account now: JSON-safe, amounts as
+    decimal strings in the account's currency."""
+    from arrears.core.money import from_minor
+
+    balances = {component: str(from_minor(getattr(account, name), account.currency))
+                for component, name in BALANCE_FIELDS.items()}
+    return {
+        "id": account.pk, "creditor_reference": account.creditor_reference, "rf_reference": account.rf_reference,
+        "status": account.status, "currency": account.currency, "balances": balances,
+        "balance": str(from_minor(account.balance_minor, account.currency)),
+        "dpd": account.dpd, "bucket": account.bucket,
+        "oldest_unpaid_due_date": _iso(account.oldest_unpaid_due_date), "closed_on": _iso(account.closed_on),
+    }
+
+
+def _iso(day):
+    return day.isoformat() if day else None

@@ -21,9 +21,11 @@ from arrears.core.actors import authorize
 from arrears.core.audit import audit_event, record, record_many
 from arrears.core.bulk import insert_objects, update_rows
 from arrears.core.clock import business_date as today
+from arrears.core.events import EventIn, emit, emit_many
 from arrears.core.money import Money, check_currency
 from arrears.ledger import delinquency
 from arrears.ledger.allocation import OpenItem, allocate
+from arrears.ledger.events import payment_state, status_changed_event
 from arrears.ledger.models import (
     OWED_COMPONENTS,
     Allocation,
@@ -34,6 +36,7 @@ from arrears.ledger.models import (
     LedgerEntry,
     Payment,
 )
+from arrears.ledger.queries import account_state
 from arrears.portfolio.models import Account, Creditor
 
 BALANCE_FIELD = {
@@ -324,8 +327,13 @@ def _apply(actor, fresh, accounts, outcomes, business_date):
     insert_objects(Allocation, allocations)
     dirty = [item for posting in postings.values() for item in posting.dirty_items.values()]
     update_rows(DueItem, ["settled_minor"], dirty)
-    _close_postings(actor, postings.values(), business_date)
+    status_events = _close_postings(actor, postings.values(), business_date)
 
+    emit_many([
+        EventIn("payment.posted", payment.creditor_id, account_id=payment.account_id, payload={
+            "payment": payment_state(payment), "account": account_state(postings[payment.account_id].account)})
+        for payment in new_payments
+    ] + status_events)
     record_many([
         audit_event(actor=actor, action="payment.posted", obj=payment, creditor_id=payment.creditor_id,
                     after={"account": payment.account_id, "amount_minor": payment.amount_minor,
@@ -335,10 +343,12 @@ def _apply(actor, fresh, accounts, outcomes, business_date):
     ])
 
 
-def _close_postings(actor, postings, business_date):
-    """Refresh delinquency and status and write the running balances of every touched account."""
+def _close_postings(actor, postings, business_date) -> list[EventIn]:
+    """Refresh delinquency and status and write the running balances of every touched account.
+
+    Returns the status-change events, for the caller to emit after its own."""
     closed, opened = [], []
-    accounts, moves = [], []
+    accounts, moves, events = [], [], []
     for posting in postings:
         # Items not loaded (fully settled) cannot be the oldest unpaid; the loaded ones decide.
         _refresh_delinquency(posting.account, posting.items, business_date, closed, opened)
@@ -347,9 +357,11 @@ def _close_postings(actor, postings, business_date):
             moves.append(audit_event(actor=actor, action="account.status_changed", obj=posting.account,
                                      creditor_id=posting.account.creditor_id, before={"status": moved[0]},
                                      after={"status": moved[1], "reason": "balance"}))
+            events.append(status_changed_event(posting.account, moved[0], "balance"))
     update_rows(Account, ACCOUNT_LEDGER_FIELDS, accounts)
     _write_spells(closed, opened, business_date)
     record_many(moves)
+    return events
 
 
 def post_payment(*, actor, payment: PaymentIn, business_date: dt.date | None = None) -> PaymentOutcome:
@@ -367,8 +379,11 @@ class ChargeIn:
 
 def post_charges(*, actor, account: Account, charges: list[ChargeIn], kind: str = EntryKind.CHARGE,
                  effective_date: dt.date | None = None, memo: str = "",
-                 business_date: dt.date | None = None) -> list[LedgerEntry]:
-    """Charge amounts to an account (placement balances, interest, fees, costs), each due on a date."""
+                 business_date: dt.date | None = None, announce: bool = True) -> list[LedgerEntry]:
+    """Charge amounts to an account (placement balances, interest, fees, costs), each due on a date.
+
+    `announce=False` leaves out the account.charged event: a placement announces the account with its
+    opening balances in account.placed instead."""
     business_date = business_date or today()
     effective_date = effective_date or business_date
     authorize(actor, roles.POST_ADJUSTMENTS if kind == EntryKind.ADJUSTMENT else roles.PLACE_ACCOUNTS,
@@ -407,9 +422,15 @@ def post_charges(*, actor, account: Account, charges: list[ChargeIn], kind: str 
             setattr(locked, name, getattr(locked, name) + c.amount.minor)
         posting = _Posting(locked, items=list(_open_items([locked.pk]).get(locked.pk, [])))
         _apply_credit(posting, effective_date)
-        _close_postings(actor, [posting], business_date)
+        status_events = _close_postings(actor, [posting], business_date)
         record(actor=actor, action=f"ledger.{kind}", obj=locked, creditor_id=locked.creditor_id,
                before=before, after=_balances(locked))
+        if announce:
+            emit("account.charged", creditor_id=locked.creditor_id, account_id=locked.pk, payload={
+                "kind": kind, "memo": memo, "account": account_state(locked),
+                "charges": [{"component": c.component, "amount": str(c.amount.amount),
+                             "currency": c.amount.currency, "due_date": c.due_date.isoformat()} for c in charges]})
+        emit_many(status_events)
     _copy_ledger_state(locked, account)
     return entries
 
@@ -521,9 +542,12 @@ def reverse_payment(*, actor, payment: Payment, reason: str, business_date: dt.d
         payment.status = Payment.Status.REVERSED
         _withdraw_credit(account, business_date, reason[:200])
         posting = _Posting(account, items=list(_open_items([account.pk]).get(account.pk, [])))
-        _close_postings(actor, [posting], business_date)
+        status_events = _close_postings(actor, [posting], business_date)
         record(actor=actor, action="payment.reversed", obj=payment, creditor_id=payment.creditor_id,
                before=before, after={**_balances(account), "reason": reason})
+        emit("payment.reversed", creditor_id=payment.creditor_id, account_id=account.pk,
+             payload={"payment": payment_state(payment), "account": account_state(account), "reason": reason})
+        emit_many(status_events)
     return payment
 
 
@@ -565,7 +589,8 @@ def write_off(*, actor, account: Account, reason: str, status: str = Account.Sta
         Allocation.objects.bulk_create(allocations)
         update_rows(DueItem, ["settled_minor"], items)
         locked.status, locked.closed_on = status, business_date
-        _close_postings(actor, [_Posting(locked, items=[])], business_date)
+        _close_postings(actor, [_Posting(locked, items=[])], business_date)  # an ended account moves no further
+        emit_many([status_changed_event(locked, before["status"], reason)])
         record(actor=actor, action="account.written_off", obj=locked, creditor_id=locked.creditor_id,
                before=before, after={**_balances(locked), "status": status, "reason": reason})
     _copy_ledger_state(locked, account)

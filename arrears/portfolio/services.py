@@ -17,11 +17,14 @@ from arrears.core.actors import authorize
 from arrears.core.audit import audit_event, record, record_many, snapshot
 from arrears.core.clock import business_date as today
 from arrears.core.crypto import encrypt, lookup_hash
+from arrears.core.events import emit, emit_many
 from arrears.core.identifiers import scheme as identifier_scheme
 from arrears.core.money import Money
 from arrears.core.references import make_rf
 from arrears.ledger.delinquency import validate_buckets
+from arrears.ledger.events import status_changed_event
 from arrears.ledger.models import OWED_COMPONENTS, BucketSpell
+from arrears.ledger.queries import account_state
 from arrears.portfolio import validation
 from arrears.portfolio.models import (
     Account,
@@ -352,10 +355,13 @@ def place_account(*, actor, portfolio: Portfolio, account: AccountIn, balances=(
                after={"portfolio": portfolio.pk, "creditor_reference": placed.creditor_reference,
                       "product": placed.product, "rf_reference": placed.rf_reference})
         if balances:
-            post_charges(actor=actor, account=placed, charges=list(balances), memo="placement balance")
+            post_charges(actor=actor, account=placed, charges=list(balances), memo="placement balance",
+                         announce=False)
         if not BucketSpell.objects.filter(account=placed, exited_on__isnull=True).exists():
             # Roll and cure rates count from placement, current accounts included.
             BucketSpell.objects.create(account=placed, bucket=placed.bucket, entered_on=today())
+        emit("account.placed", creditor_id=placed.creditor_id, account_id=placed.pk,
+             payload={"portfolio": portfolio.code, "account": account_state(placed)})
     return placed
 
 
@@ -383,6 +389,7 @@ def change_account_status(*, actor, account: Account, status: str, reason: str =
         locked.save(update_fields=["status", "closed_on"])
         record(actor=actor, action="account.status_changed", obj=locked, creditor_id=locked.creditor_id,
                before={"status": old}, after={"status": status, "reason": reason})
+        emit_many([status_changed_event(locked, old, reason)])
     account.status, account.closed_on = locked.status, locked.closed_on
     return account
 

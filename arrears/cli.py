@@ -1,4 +1,4 @@
-"""The `arrears` command: demo, serve, worker, seed, bench, manage."""
+"""The `arrears` command: demo, serve, worker, seed, import, apikey, bench, manage."""
 
 import argparse
 import importlib.util
@@ -103,6 +103,23 @@ def cmd_demo(args):
     stop()
 
 
+def cmd_import(args):
+    """`arrears import placements|payments FILE ...` (file imports) or `arrears import statement FILE ...`."""
+    _django()
+    if args.kind == "statement":
+        from arrears.payments.cli import main as run
+    else:
+        from arrears.imports.cli import main as run
+    sys.exit(run([args.kind, *args.rest]))
+
+
+def cmd_apikey(args):
+    _django()
+    from arrears.api.cli import main as run
+
+    sys.exit(run(args.rest))
+
+
 def cmd_bench(args):
     bench_dir = PROJECT_ROOT / "bench"
     if args.list or not args.name:
@@ -146,6 +163,15 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("import", help="import placements, payments or a bank statement from a file")
+    p.add_argument("kind", choices=["placements", "payments", "statement"])
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("apikey", help="create, list, rotate and revoke creditors' API keys", add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_apikey)
 
     p = sub.add_parser("bench", help="run a benchmark scenario from bench/")
     p.add_argument("name", nargs="?")

@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "arrears.core",
     "arrears.portfolio",
     "arrears.ledger",
+    "arrears.payments",
+    "arrears.imports",
+    "arrears.api",
+    "arrears.webhooks",
 ]
 
 MIDDLEWARE = [

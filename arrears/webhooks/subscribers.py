@@ -1,0 +1,1 @@
+"""Event subscribers of the webhooks app (registered when the app is ready)."""

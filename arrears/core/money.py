@@ -43,8 +43,11 @@ def exponent(currency: str) -> int:
     return get_currency_precision(check_currency(currency))
 
 
-def to_minor(amount, currency: str, field: str = "amount") -> int:
-    """Parse an amount in major units (Decimal, int or string; never float) to integer minor units."""
+def to_minor(amount, currency: str, field: str = "amount", exact: bool = False) -> int:
+    """Parse an amount in major units (Decimal, int or string; never float) to integer minor units.
+
+    Sub-minor digits are rounded half-up (computed amounts), or with `exact` refused (what a sender
+    typed: 12.345 EUR is a mistake to report, not a cent to round away)."""
     if isinstance(amount, float) or isinstance(amount, bool):
         raise ValidationError({field: ValidationError(_("Amounts must be given as decimal text, not a float."),
                                                       code="float")})
@@ -64,7 +67,12 @@ def to_minor(amount, currency: str, field: str = "amount") -> int:
                                     code="too_large")}
         )
     exp = exponent(currency)
-    return int((value * (Decimal(10) ** exp)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    minor = value * (Decimal(10) ** exp)
+    if exact and minor != minor.to_integral_value():
+        raise ValidationError({field: ValidationError(
+            _("%(value)s has more decimals than %(currency)s has (%(places)s).")
+            % {"value": amount, "currency": currency, "places": exp}, code="precision")})
+    return int(minor.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def from_minor(minor: int, currency: str) -> Decimal:
@@ -85,8 +93,8 @@ class Money:
         exponent(self.currency)
 
     @classmethod
-    def of(cls, amount, currency: str, field: str = "amount") -> "Money":
-        return cls(to_minor(amount, currency, field), currency)
+    def of(cls, amount, currency: str, field: str = "amount", exact: bool = False) -> "Money":
+        return cls(to_minor(amount, currency, field, exact), currency)
 
     @classmethod
     def zero(cls, currency: str) -> "Money":

@@ -1,0 +1,52 @@
+"""What the routes share: finding the caller's accounts, answers built from domain rows, cursors."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from arrears.ledger.events import payment_state
+from arrears.ledger.queries import account_state
+from arrears.portfolio.models import Account
+
+PAGE = 100
+MAX_PAGE = 1000
+
+
+def account_for(actor, reference: str, action: str) -> Account:
+    """The caller's account by its reference, through the one scoping mechanism."""
+    found = Account.objects.visible_to(actor, action).filter(creditor_reference=reference).first()
+    if found is None:
+        raise Http404(_("No account with reference %(ref)s.") % {"ref": reference})
+    return found
+
+
+def accounts_by_reference(actor, references, action: str) -> dict[str, Account]:
+    rows = Account.objects.visible_to(actor, action).filter(creditor_reference__in=set(references))
+    return {account.creditor_reference: account for account in rows}
+
+
+def payment_out(payment, reference: str) -> dict:
+    state = payment_state(payment)
+    return {"id": state["id"], "payment_id": state["external_id"], "account_reference": reference,
+            "amount": state["amount"], "currency": state["currency"], "value_date": state["value_date"],
+            "method": state["method"], "status": state["status"], "posted_at": payment.posted_at.isoformat()}
+
+
+def state(account: Account) -> dict:
+    return account_state(account)
+
+
+def after_cursor(cursor: str | None) -> int:
+    """Cursors are the last id seen, as text; anything else is refused with a clear message."""
+    if cursor in (None, ""):
+        return 0
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise ValidationError({"cursor": [_("“%(value)s” is not a cursor from an earlier page.")
+                                          % {"value": cursor[:40]}]})
+    return int(cursor)
+
+
+def page_size(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationError({"limit": [_("The page size must be between 1 and %(max)s.") % {"max": MAX_PAGE}]})
+    return limit

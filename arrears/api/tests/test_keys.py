@@ -68,3 +68,19 @@ def test_the_openapi_document_is_served_without_a_key(client):
     answer = client.get("/api/v1/openapi.json")
     assert answer.status_code == 200
     assert "/api/v1/payments" in answer.json()["paths"]
+
+
+def test_staff_create_a_key_in_the_back_office_and_see_it_once(client, book, make_user):
+    from arrears.core.roles import Role
+
+    admin_user = make_user("ops-admin", role=Role.ADMIN)
+    admin_user.is_staff = True
+    admin_user.save()
+    client.force_login(admin_user)
+    answer = client.post("/admin/api/apikey/add/", {"creditor": book[0].pk, "name": "ERP", "scopes": ["payments:write"],
+                                                    "rate_limit_per_minute": 600}, follow=True)
+    assert answer.status_code == 200
+    key = ApiKey.objects.get(name="ERP")
+    shown = [str(m) for m in answer.context["messages"]]
+    assert any(f"ark_{key.prefix}_" in m for m in shown)
+    assert AuditEvent.objects.filter(action="api_key.created", object_id=str(key.pk), actor=admin_user).exists()

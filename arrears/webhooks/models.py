@@ -44,7 +44,7 @@ class WebhookSubscription(models.Model):
         indexes = [models.Index(fields=["creditor", "is_active"], name="webhook_sub_creditor_active")]
 
     def __str__(self):
-        return f"{self.creditor_id} → {self.url}"
+        return self.url
 
     def wants(self, event_type: str) -> bool:
         return "*" in self.event_types or event_type in self.event_types

@@ -110,7 +110,11 @@ def attempt(delivery_id: int, *, client: httpx.Client, now: dt.datetime | None =
     creditor_id = delivery.subscription.creditor_id
     code = (creditor_codes or {}).get(creditor_id) or Creditor.objects.values_list("code", flat=True).get(
         pk=creditor_id)
-    body, headers = build_request(delivery, code)
+    try:
+        body, headers = build_request(delivery, code)
+    except Exception as exc:  # e.g. a secret that no longer decrypts: a failed attempt, not a stuck row
+        return record_attempt(delivery, now=now, status_code=None, error=f"request not built: {exc!r}",
+                              elapsed_ms=0)
     status, error, elapsed_ms = post(client, delivery.subscription.url, body, headers)
     return record_attempt(delivery, now=now, status_code=status, error=error, elapsed_ms=elapsed_ms)
 

@@ -222,3 +222,14 @@ def test_rotation_signs_with_both_secrets_until_the_overlap_ends(book, subscribe
     later = dt.datetime.now(dt.UTC) + services.ROTATION_OVERLAP + dt.timedelta(seconds=1)
     subscription.refresh_from_db()
     assert services.signing_secrets(subscription, now=later) == [new_secret]
+
+
+def test_a_redirect_is_a_failure_and_is_not_followed(book, subscribe, pay, receiver):
+    creditor, account = book
+    subscribe(creditor, receiver.url)
+    receiver.status = 302
+    pay(account)
+    row = WebhookDelivery.objects.get()
+    assert (row.status, row.last_status_code, row.attempts) == ("failed", 302, 1)
+    assert row.last_error.startswith("HTTP 302") and len(receiver.requests) == 1
+    assert row.next_attempt_at > row.created_at

@@ -108,7 +108,8 @@ def test_matches_by_creditor_reference_and_by_amount_and_name(portfolio, make_ac
     assert lines["B3"].account_id == by_name.pk
     assert lines["B3"].match_method == StatementLine.MatchMethod.AMOUNT_NAME
     assert lines["B4"].status == Status.UNMATCHED
-    assert result.matched_by == {"reference": 1, "amount_name": 1} or lines["B1"].status == Status.POSTED
+    assert lines["B1"].account_id == by_reference.pk  # the reference in lower case within the text
+    assert result.matched_by == {"reference": 2, "amount_name": 1}
 
 
 def test_same_file_twice_is_refused_naming_the_earlier_import(portfolio, make_account, import_camt):
@@ -148,4 +149,4 @@ def test_import_is_audited_with_its_counts(portfolio, make_account, import_camt)
     event = AuditEvent.objects.get(action="bank_statement.imported")
     assert event.object_id == str(result.statement.pk)
     assert event.after["matched"] == 1 and event.after["unmatched"] == 1 and event.after["posted"] == 1
-    assert AuditEvent.objects.filter(action="payment.posted").count() >= 1 or Payment.objects.count() == 1
+    assert AuditEvent.objects.filter(action="payment.posted").count() == 1

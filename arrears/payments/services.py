@@ -47,37 +47,48 @@ def _valid_iban(value: str) -> str:
         raise ValidationError({"iban": _("“%(value)s” is not a valid IBAN.") % {"value": value}}) from None
 
 
+def clean_collection_account_values(values: dict) -> dict:
+    """Validate a collection account's values (also the back office form's validation); returns them with
+    IBAN and BIC in their compact form."""
+    errors = {}
+    values = dict(values)
+    creditor, portfolio = values.get("creditor"), values.get("portfolio")
+    try:
+        values["iban"] = _valid_iban(values.get("iban") or "")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if values.get("bic"):
+        try:
+            values["bic"] = BIC(values["bic"]).compact
+        except SchwiftyException:
+            errors["bic"] = [_("“%(value)s” is not a valid BIC.") % {"value": values["bic"]}]
+    try:
+        check_currency(values.get("currency") or "")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    values["holder_name"] = (values.get("holder_name") or "").strip()[:140]
+    if not values["holder_name"]:
+        errors["holder_name"] = [_("Give the account holder's name as the bank has it.")]
+    if portfolio is not None and creditor is not None and portfolio.creditor_id != creditor.pk:
+        errors["portfolio"] = [_("Portfolio %(portfolio)s belongs to another creditor.") % {"portfolio": portfolio}]
+    if "iban" not in errors and CollectionAccount.objects.filter(iban=values["iban"]).exists():
+        errors["iban"] = [_("IBAN %(iban)s is already a collection account.") % {"iban": values["iban"]}]
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
 def create_collection_account(*, actor, creditor: Creditor, iban: str, holder_name: str, currency: str,
                               bic: str = "", portfolio: Portfolio | None = None,
                               is_active: bool = True) -> CollectionAccount:
     """A bank account debtors of `creditor` (or of one of its portfolios) pay into."""
     authorize(actor, roles.MANAGE_CREDITORS, creditor.pk)
-    errors = {}
-    try:
-        iban = _valid_iban(iban)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if bic:
-        try:
-            bic = BIC(bic).compact
-        except SchwiftyException:
-            errors["bic"] = [_("“%(value)s” is not a valid BIC.") % {"value": bic}]
-    try:
-        check_currency(currency)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if not holder_name.strip():
-        errors["holder_name"] = [_("Give the account holder's name as the bank has it.")]
-    if portfolio is not None and portfolio.creditor_id != creditor.pk:
-        errors["portfolio"] = [_("Portfolio %(portfolio)s belongs to another creditor.") % {"portfolio": portfolio}]
-    if "iban" not in errors and CollectionAccount.objects.filter(iban=iban).exists():
-        errors["iban"] = [_("IBAN %(iban)s is already a collection account.") % {"iban": iban}]
-    if errors:
-        raise ValidationError(errors)
+    values = clean_collection_account_values({"creditor": creditor, "portfolio": portfolio, "iban": iban,
+                                              "bic": bic, "holder_name": holder_name, "currency": currency})
     with transaction.atomic():
         account = CollectionAccount.objects.create(
-            creditor=creditor, portfolio=portfolio, iban=iban, bic=bic, holder_name=holder_name.strip()[:140],
-            currency=currency, is_active=is_active)
+            creditor=creditor, portfolio=portfolio, iban=values["iban"], bic=values.get("bic") or "",
+            holder_name=values["holder_name"], currency=currency, is_active=is_active)
         record(actor=actor, action="collection_account.created", obj=account, creditor_id=creditor.pk,
                after=snapshot(account, COLLECTION_ACCOUNT_FIELDS))
     return account

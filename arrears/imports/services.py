@@ -74,6 +74,43 @@ def _store(content: bytes | None, path) -> tuple[str, str, int]:
     return name, digest.hexdigest(), size
 
 
+PROFILE_FIELDS = ["name", "kind", "columns", "delimiter", "encoding", "decimal_separator", "date_format",
+                  "default_portfolio_code", "payment_source"]
+
+
+def clean_profile_values(values: dict) -> dict:
+    """The mapping names only arrears fields of the profile's kind, each once."""
+    known = cols.PLACEMENT_FIELDS if values.get("kind") == ImportKind.PLACEMENTS else cols.PAYMENT_FIELDS
+    columns = values.get("columns")
+    if not isinstance(columns, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items()):
+        raise ValidationError({"columns": _("The column mapping is an object from header names to field names.")})
+    unknown = sorted(set(columns.values()) - set(known))
+    if unknown:
+        raise ValidationError({"columns": _("Not fields of this kind of import: %(names)s. Known: %(known)s.")
+                               % {"names": ", ".join(unknown), "known": ", ".join(known)}})
+    if len(set(columns.values())) != len(columns):
+        raise ValidationError({"columns": _("Each field may be mapped from one column only.")})
+    if "%" not in values.get("date_format", "%"):
+        raise ValidationError({"date_format": _("A date format uses strftime codes such as %d/%m/%Y.")})
+    return values
+
+
+def save_profile(*, actor, creditor: Creditor, profile: ImportProfile | None = None, **values) -> ImportProfile:
+    """Create a profile (`profile` None) or change one; audited."""
+    authorize(actor, roles.MANAGE_CREDITORS, creditor.pk)
+    before = {name: getattr(profile, name) for name in PROFILE_FIELDS} if profile else None
+    merged = clean_profile_values({**(before or {}), **values})
+    profile = profile or ImportProfile(creditor=creditor)
+    for name, value in merged.items():
+        setattr(profile, name, value)
+    profile.full_clean()
+    with transaction.atomic():
+        profile.save()
+        record(actor=actor, action="import_profile.saved", obj=profile, creditor_id=creditor.pk, before=before,
+               after={name: getattr(profile, name) for name in PROFILE_FIELDS})
+    return profile
+
+
 def _already_imported(batch: ImportBatch) -> ValidationError:
     return ValidationError({"file": ValidationError(
         _("This file was already imported as batch #%(id)s (“%(name)s”, %(date)s, %(status)s).")
@@ -82,11 +119,13 @@ def _already_imported(batch: ImportBatch) -> ValidationError:
 
 
 def start_import(*, actor, creditor: Creditor, profile: ImportProfile, file_name: str, content: bytes | None = None,
-                 path=None, mode: str = Mode.ALL_OR_NOTHING, background: bool = False) -> ImportBatch:
+                 path=None, mode: str = Mode.ALL_OR_NOTHING, background: bool = False,
+                 on_progress=None) -> ImportBatch:
     """Record the file and validate every row (in a task when `background`). Nothing is applied here.
 
     A file already imported for this creditor (same SHA-256) is refused, naming the earlier batch.
-    A file that cannot be read at all leaves the batch failed, with the reason in its message."""
+    A file that cannot be read at all leaves the batch failed, with the reason in its message.
+    `on_progress(batch)` is called after each chunk (the CLI prints it)."""
     authorize(actor, action_for(profile.kind), creditor.pk)
     if profile.creditor_id != creditor.pk:
         raise ValidationError({"profile": _("Profile %(name)s belongs to another creditor.") % {"name": profile}})
@@ -118,7 +157,7 @@ def start_import(*, actor, creditor: Creditor, profile: ImportProfile, file_name
 
         transaction.on_commit(lambda: validate_import_task.enqueue(batch.pk))
         return batch
-    return validate_import(actor=actor, batch=batch)
+    return validate_import(actor=actor, batch=batch, on_progress=on_progress)
 
 
 def _save(batch: ImportBatch, **values) -> None:
@@ -168,7 +207,7 @@ def _store_errors(batch: ImportBatch, chunk, during_apply: bool = False) -> None
     ], batch_size=CHUNK)
 
 
-def validate_import(*, actor, batch: ImportBatch) -> ImportBatch:
+def validate_import(*, actor, batch: ImportBatch, on_progress=None) -> ImportBatch:
     """Read and check every row; store row errors; apply nothing. Safe to run again."""
     from arrears.imports.payments import check_payments
 
@@ -187,6 +226,8 @@ def validate_import(*, actor, batch: ImportBatch) -> ImportBatch:
                 check_payments(batch, chunk)
             _store_errors(batch, chunk)
             _save(batch, progress=batch.progress + len(chunk), total_rows=batch.total_rows + len(chunk))
+            if on_progress:
+                on_progress(batch)
         if seen.suspects:
             _report_repeated_references(batch, seen.suspects)
     except ValidationError as exc:
@@ -242,7 +283,8 @@ def _report_repeated_references(batch: ImportBatch, suspects: set[str]) -> None:
     _store_errors(batch, repeated)
 
 
-def apply_import(*, actor, batch: ImportBatch, mode: str | None = None, background: bool = False) -> ImportBatch:
+def apply_import(*, actor, batch: ImportBatch, mode: str | None = None, background: bool = False,
+                 on_progress=None) -> ImportBatch:
     """Apply a validated batch (see the module's docstring for what all-or-nothing guarantees).
 
     All or nothing: refused (status rejected, nothing written) if any row is invalid. Valid rows
@@ -277,10 +319,10 @@ def apply_import(*, actor, batch: ImportBatch, mode: str | None = None, backgrou
 
         transaction.on_commit(lambda: apply_import_task.enqueue(locked.pk))
         return locked
-    return run_apply(actor=actor, batch=locked)
+    return run_apply(actor=actor, batch=locked, on_progress=on_progress)
 
 
-def run_apply(*, actor, batch: ImportBatch) -> ImportBatch:
+def run_apply(*, actor, batch: ImportBatch, on_progress=None) -> ImportBatch:
     """The chunked apply of a batch in status applying (called directly or by the task)."""
     from arrears.imports.payments import apply_payments
 
@@ -300,6 +342,8 @@ def run_apply(*, actor, batch: ImportBatch) -> ImportBatch:
             _store_errors(batch, failed, during_apply=True)
             applied += done
             _save(batch, progress=batch.progress + len(chunk), applied_rows=applied)
+            if on_progress:
+                on_progress(batch)
             if failed and all_or_nothing:
                 failed_row = failed[0].number
                 break

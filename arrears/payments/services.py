@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
@@ -222,11 +222,16 @@ def import_statement(*, actor, collection_account: CollectionAccount, file_name:
     user, label = audit_identity(actor)
     creditor_id = collection_account.creditor_id
     with transaction.atomic():
-        statement = BankStatement.objects.create(
-            collection_account=collection_account, creditor_id=creditor_id, source_format=fmt,
-            file_name=file_name.strip()[:255], sha256=digest, statement_id=",".join(parsed.statement_ids)[:100],
-            message_id=parsed.message_id, created_by=user, created_by_label=label[:120],
-            line_count=len(parsed.lines))
+        try:
+            with transaction.atomic():
+                statement = BankStatement.objects.create(
+                    collection_account=collection_account, creditor_id=creditor_id, source_format=fmt,
+                    file_name=file_name.strip()[:255], sha256=digest,
+                    statement_id=",".join(parsed.statement_ids)[:100], message_id=parsed.message_id,
+                    created_by=user, created_by_label=label[:120], line_count=len(parsed.lines))
+        except IntegrityError:  # the same file, imported at this moment by someone else
+            raise ValidationError({"file": _("This file is being imported by someone else right now.")},
+                                  code="duplicate") from None
         result = StatementImport(statement)
         lines = [_new_line(statement, number, line, external_id, business_date)
                  for number, (line, external_id)

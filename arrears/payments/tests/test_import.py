@@ -150,3 +150,27 @@ def test_import_is_audited_with_its_counts(portfolio, make_account, import_camt)
     assert event.object_id == str(result.statement.pk)
     assert event.after["matched"] == 1 and event.after["unmatched"] == 1 and event.after["posted"] == 1
     assert AuditEvent.objects.filter(action="payment.posted").count() == 1
+
+
+def test_same_reference_with_other_details_waits_in_the_queue(portfolio, make_account, import_camt):
+    account = make_account(portfolio)
+    import_camt(camt053([Booking("5.00", rf=account.rf_reference, reference="E1")]), file_name="a.xml")
+    again = import_camt(camt053([Booking("6.00", rf=account.rf_reference, reference="E1"),
+                                 Booking("7.00", rf=account.rf_reference, reference="E2")], message_id="M2"),
+                        file_name="b.xml")
+    lines = {line.entry_reference: line for line in again.statement.lines.all()}
+    assert lines["E1"].status == Status.UNMATCHED and "other details" in lines["E1"].note
+    assert lines["E2"].status == Status.POSTED
+    assert Payment.objects.count() == 2
+
+
+def test_future_value_dates_and_pending_entries_are_not_posted(portfolio, make_account, import_camt):
+    account = make_account(portfolio)
+    content = camt053([Booking("5.00", rf=account.rf_reference, reference="F1", value="2027-01-05"),
+                       Booking("5.00", rf=account.rf_reference, reference="F2")])
+    content = content.replace(b"<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt><ValDt><Dt>2026-11-20",
+                              b"<Sts><Cd>PDNG</Cd></Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt><ValDt><Dt>2026-11-20")
+    lines = {line.entry_reference: line for line in import_camt(content).statement.lines.all()}
+    assert lines["F1"].status == Status.UNMATCHED and "future" in lines["F1"].note
+    assert lines["F2"].status == Status.IGNORED and "pending" in lines["F2"].note
+    assert not Payment.objects.exists()

@@ -22,8 +22,14 @@ from arrears.portfolio.models import Account, AccountDebtor
 # RF, two check digits, then up to 21 letters or digits; banks print them in groups of four.
 RF_PATTERN = re.compile(r"(?<![0-9A-Z])RF\s?\d\s?\d(?:\s?[0-9A-Z]){1,21}")
 TOKEN_SPLIT = re.compile(r"[\s,;:()\[\]{}\"'<>/|]+")
+IN_SLICE = 2000  # values per IN list: SQLite limits bound parameters per statement
 MIN_REFERENCE_LENGTH = 4  # shorter tokens (years, day numbers) would match references by accident
 Method = StatementLine.MatchMethod
+
+
+def _slices(values) -> list[list[str]]:
+    values = sorted(values)
+    return [values[start:start + IN_SLICE] for start in range(0, len(values), IN_SLICE)]
 
 
 def _is_rf(value: str) -> bool:
@@ -113,10 +119,11 @@ class ChunkMatcher:
             invalid_of[id(line)] = invalid
         every = {rf for found in wanted.values() for rf in found}
         accounts = {}
-        for pk, rf, currency in (Account.objects.filter(creditor_id=self.creditor_id, rf_reference__in=every)
-                                 .values_list("pk", "rf_reference", "currency")):
-            accounts[rf] = pk
-            self.currency_of[pk] = currency
+        for part in _slices(every):
+            for pk, rf, currency in (Account.objects.filter(creditor_id=self.creditor_id, rf_reference__in=part)
+                                     .values_list("pk", "rf_reference", "currency")):
+                accounts[rf] = pk
+                self.currency_of[pk] = currency
         rest = []
         for line in lines:
             hit = next((rf for rf in wanted[id(line)] if rf in accounts), None)
@@ -138,11 +145,12 @@ class ChunkMatcher:
         if not every:
             return lines
         accounts = defaultdict(set)
-        for pk, reference, currency in (Account.objects.filter(creditor_id=self.creditor_id,
-                                                               creditor_reference__in=every)
-                                        .values_list("pk", "creditor_reference", "currency")):
-            accounts[reference].add(pk)
-            self.currency_of[pk] = currency
+        for part in _slices(every):
+            for pk, reference, currency in (Account.objects.filter(creditor_id=self.creditor_id,
+                                                                   creditor_reference__in=part)
+                                            .values_list("pk", "creditor_reference", "currency")):
+                accounts[reference].add(pk)
+                self.currency_of[pk] = currency
         rest = []
         for line in lines:
             hits = {pk for token in tokens_of[id(line)] for pk in accounts.get(token, ())}

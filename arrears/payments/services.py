@@ -187,7 +187,7 @@ def _post_chunk(actor, creditor_id: int, lines: list[StatementLine], result: Sta
     # whole batch in post_payments: such a line waits in the queue with the reason instead.
     earlier = dict(Payment.objects.filter(creditor_id=creditor_id, source=SOURCE,
                                           external_id__in=[p.external_id for p in payments])
-                   .values_list("external_id", "fingerprint"))
+                   .values_list("external_id", "fingerprint"))  # a chunk is at most 1,000 ids
     postable = []
     for line, payment in zip(matched, payments, strict=True):
         if payment.external_id in earlier and earlier[payment.external_id] != payment.fingerprint():

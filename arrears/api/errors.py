@@ -4,6 +4,7 @@ import re
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as SchemaError
 
@@ -59,7 +60,8 @@ def install(api) -> None:
     def unreadable(request, exc):
         if exc.status_code == 400:  # the body is not JSON at all: still a field-path answer, at the body
             return api.create_response(request, {"detail": [
-                {"loc": ["body"], "msg": "The request body is not valid JSON.", "type": "json_invalid"}]}, status=422)
+                {"loc": ["body"], "msg": _("The request body is not valid JSON."), "type": "json_invalid"}]},
+                status=422)
         return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
     @api.exception_handler(ApiRefusal)
@@ -83,7 +85,7 @@ def install(api) -> None:
 
     @api.exception_handler(PermissionDenied)
     def denied(request, exc):
-        return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
+        return api.create_response(request, {"detail": str(exc) or _("You may not do this.")}, status=403)
 
     @api.exception_handler(ObjectDoesNotExist)
     def missing(request, exc):
@@ -91,4 +93,4 @@ def install(api) -> None:
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
-        return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
+        return api.create_response(request, {"detail": str(exc) or _("Not found.")}, status=404)

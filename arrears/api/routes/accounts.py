@@ -3,12 +3,13 @@ charges, status changes (hold, legal, recall, closure), write-offs, debtor flags
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from arrears.api.auth import require
 from arrears.api.idempotency import once
 from arrears.api.models import Scope
-from arrears.api.routes.common import account_for, after_cursor, page_size, state
+from arrears.api.routes.common import account_for, after_cursor, page_size
 from arrears.api.schemas import (
     REFUSALS,
     AccountPage,
@@ -23,6 +24,7 @@ from arrears.api.schemas import (
 from arrears.core import roles
 from arrears.core.money import Money
 from arrears.ledger.models import EntryKind
+from arrears.ledger.queries import account_state
 from arrears.ledger.services import ChargeIn, post_charges, write_off
 from arrears.portfolio.models import Account
 from arrears.portfolio.services import change_account_status, set_debtor_flags
@@ -38,19 +40,19 @@ def list_accounts(request, status: str | None = None, cursor: str | None = None,
     rows = Account.objects.visible_to(actor).filter(pk__gt=after_cursor(cursor)).order_by("pk")
     if status:
         if status not in Account.Status.values:
-            raise ValidationError({"status": [f"“{status[:40]}” is not an account status."]})
+            raise ValidationError({"status": [_("“%(value)s” is not an account status.") % {"value": status[:40]}]})
         rows = rows.filter(status=status)
     rows = list(rows[:size + 1])
     more = len(rows) > size
     rows = rows[:size]
-    return {"accounts": [state(a) for a in rows], "next_cursor": str(rows[-1].pk) if more else None}
+    return {"accounts": [account_state(a) for a in rows], "next_cursor": str(rows[-1].pk) if more else None}
 
 
 @router.get("/accounts/{reference}", response={200: AccountState, 404: Message, **REFUSALS},
             summary="An account as it stands")
 def get_account(request, reference: str):
     actor = require(request, Scope.ACCOUNTS_READ)
-    return state(account_for(actor, reference, roles.VIEW))
+    return account_state(account_for(actor, reference, roles.VIEW))
 
 
 @router.post("/accounts/{reference}/charges", response=ADJUSTED, summary="Charge interest, fees, costs")
@@ -62,7 +64,7 @@ def charge(request, reference: str, body: ChargesRequest):
         charges = [ChargeIn(c.component, Money.of(c.amount, c.currency.upper(), f"charges[{i}].amount", exact=True),
                             c.due_date) for i, c in enumerate(body.charges)]
         post_charges(actor=actor, account=account, charges=charges, kind=EntryKind.ADJUSTMENT, memo=body.memo)
-        return 200, state(account)
+        return 200, account_state(account)
 
     return Status(*once(request, f"POST /accounts/{reference}/charges", body.dict(), work))
 
@@ -74,7 +76,7 @@ def set_status(request, reference: str, body: StatusRequest):
     def work():
         account = account_for(actor, reference, roles.POST_ADJUSTMENTS)
         change_account_status(actor=actor, account=account, status=body.status, reason=body.reason)
-        return 200, state(Account.objects.get(pk=account.pk))
+        return 200, account_state(Account.objects.visible_to(actor, roles.POST_ADJUSTMENTS).get(pk=account.pk))
 
     return Status(*once(request, f"POST /accounts/{reference}/status", body.dict(), work))
 
@@ -86,7 +88,7 @@ def write_off_balance(request, reference: str, body: WriteOffRequest):
     def work():
         account = account_for(actor, reference, roles.POST_ADJUSTMENTS)
         write_off(actor=actor, account=account, reason=body.reason, status=body.status)
-        return 200, state(account)
+        return 200, account_state(account)
 
     return Status(*once(request, f"POST /accounts/{reference}/write-off", body.dict(), work))
 
@@ -99,7 +101,7 @@ def set_flags(request, reference: str, body: FlagsRequest):
     actor = require(request, Scope.ADJUSTMENTS_WRITE)
     flags = {name: value for name, value in body.dict().items() if value is not None}
     if not flags:
-        raise ValidationError({"__all__": ["Say which flags to set (disputed, bankrupt, deceased, vulnerable)."]})
+        raise ValidationError({"__all__": [_("Say which flags to set (disputed, bankrupt, deceased, vulnerable).")]})
 
     def work():
         with transaction.atomic():
@@ -107,6 +109,6 @@ def set_flags(request, reference: str, body: FlagsRequest):
             debtors = list(account.debtors.all())
             for debtor in debtors:
                 set_debtor_flags(actor=actor, debtor=debtor, **flags)
-            return 200, {"debtors": len(debtors), "account": state(account)}
+            return 200, {"debtors": len(debtors), "account": account_state(account)}
 
     return Status(*once(request, f"POST /accounts/{reference}/flags", body.dict(), work))

@@ -5,7 +5,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from arrears.ledger.events import payment_state
-from arrears.ledger.queries import account_state
 from arrears.portfolio.models import Account
 
 PAGE = 100
@@ -26,14 +25,10 @@ def accounts_by_reference(actor, references, action: str) -> dict[str, Account]:
 
 
 def payment_out(payment, reference: str) -> dict:
-    state = payment_state(payment)
-    return {"id": state["id"], "payment_id": state["external_id"], "account_reference": reference,
-            "amount": state["amount"], "currency": state["currency"], "value_date": state["value_date"],
-            "method": state["method"], "status": state["status"], "posted_at": payment.posted_at.isoformat()}
-
-
-def state(account: Account) -> dict:
-    return account_state(account)
+    paid = payment_state(payment)
+    return {"id": paid["id"], "payment_id": paid["external_id"], "account_reference": reference,
+            "amount": paid["amount"], "currency": paid["currency"], "value_date": paid["value_date"],
+            "method": paid["method"], "status": paid["status"], "posted_at": payment.posted_at.isoformat()}
 
 
 def after_cursor(cursor: str | None) -> int:

@@ -9,6 +9,7 @@ from arrears.api.auth import require
 from arrears.api.models import Scope
 from arrears.api.routes.common import after_cursor, page_size
 from arrears.api.schemas import REFUSALS, EventPage
+from arrears.core.models import DomainEvent
 
 router = Router(tags=["events"])
 # Ids are drawn when a row is written, not when its transaction commits: an event may appear a
@@ -19,8 +20,6 @@ SETTLE = dt.timedelta(seconds=2)
 @router.get("/events", response={200: EventPage, **REFUSALS}, summary="Events after a cursor, oldest first")
 def feed(request, cursor: str | None = None, limit: int = 100, type: str | None = None):  # noqa: A002 - API name
     actor = require(request, Scope.EVENTS_READ)
-    from arrears.core.models import DomainEvent
-
     size = page_size(limit)
     rows = (DomainEvent.objects.visible_to(actor).filter(pk__gt=after_cursor(cursor),
                                                           occurred_at__lte=timezone.now() - SETTLE).order_by("pk"))

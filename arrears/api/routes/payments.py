@@ -16,7 +16,6 @@ from arrears.api.routes.common import (
     after_cursor,
     page_size,
     payment_out,
-    state,
 )
 from arrears.api.schemas import (
     REFUSALS,
@@ -31,6 +30,7 @@ from arrears.api.schemas import (
 from arrears.core import roles
 from arrears.core.money import Money
 from arrears.ledger.models import Payment
+from arrears.ledger.queries import account_state
 from arrears.ledger.services import PaymentIn, post_payments, reverse_payment
 from arrears.portfolio.models import Account
 
@@ -59,12 +59,13 @@ def _post(actor, rows: list[PaymentRequest], single: bool) -> list[dict]:
     if errors:
         raise ValidationError(errors)
     outcomes = post_payments(actor=actor, payments=payments)
-    fresh = {a.pk: a for a in Account.objects.filter(pk__in={p.account_id for p in payments})}
+    fresh = {a.pk: a for a in Account.objects.visible_to(actor, roles.POST_PAYMENTS)
+             .filter(pk__in={p.account_id for p in payments})}
     results = []
     for outcome, p in zip(outcomes, payments, strict=True):
         account = fresh[p.account_id]
         results.append({"created": outcome.created, "payment": payment_out(outcome.payment, account.creditor_reference),
-                        "account": state(account)})
+                        "account": account_state(account)})
     return results
 
 
@@ -104,9 +105,9 @@ def reverse(request, payment_id: str, body: ReversalRequest):
             if payment is None:
                 raise Http404(_("No payment with id %(id)s.") % {"id": payment_id})
             reversed_payment = reverse_payment(actor=actor, payment=payment, reason=body.reason)
-            account = Account.objects.get(pk=payment.account_id)
+            account = Account.objects.visible_to(actor, roles.REVERSE_ENTRIES).get(pk=payment.account_id)
             return 200, {"created": True, "payment": payment_out(reversed_payment, account.creditor_reference),
-                         "account": state(account)}
+                         "account": account_state(account)}
 
     return Status(*once(request, f"POST /payments/{payment_id}/reverse", body.dict(), work))
 

@@ -6,9 +6,10 @@ from arrears.api.auth import require
 from arrears.api.errors import location
 from arrears.api.idempotency import once
 from arrears.api.models import Scope
-from arrears.api.routes.common import state
 from arrears.api.schemas import REFUSALS, Message, PlacementBatchRequest, PlacementBatchResult, PlacementRequest
+from arrears.core import roles
 from arrears.core.money import Money
+from arrears.ledger.queries import account_state
 from arrears.portfolio.models import Creditor
 from arrears.portfolio.services import AccountIn, ContactPointIn, DebtorIn, IdentifierIn
 
@@ -39,7 +40,7 @@ def _result(result) -> dict:
               for path, messages in result.errors.items() for message in messages]
     return {"row": result.row, "creditor_reference": result.creditor_reference, "created": result.created,
             "changed": result.changed, "errors": errors,
-            "account": state(result.account) if result.account is not None and not errors else None}
+            "account": account_state(result.account) if result.account is not None and not errors else None}
 
 
 @router.post("/placements", response={200: PlacementBatchResult, 409: Message, **REFUSALS},
@@ -56,7 +57,7 @@ def place(request, body: PlacementBatchRequest):
     from arrears.portfolio.placements import upsert_placements
 
     creditor = Creditor.objects.get(pk=actor.creditor_id)
-    currencies = dict(Portfolio.objects.filter(creditor=creditor).values_list("code", "currency"))
+    currencies = dict(Portfolio.objects.visible_to(actor, roles.PLACE_ACCOUNTS).values_list("code", "currency"))
 
     def work():
         rows, errors = [], {}

@@ -7,8 +7,8 @@ placement and payment services would have written (`ledger_discrepancies` finds 
 
 Accounts are generated and written in chunks of CHUNK_ACCOUNTS, so memory stays flat at any size:
 normally one transaction per chunk; a large load into a small PostgreSQL book runs as one
-transaction that sets foreign keys and costly indexes aside and builds them again at the end
-(see writer.py), with a second process generating the next chunk while this one writes.
+transaction that sets keys and indexes aside and builds them again at the end (see writer.py), with
+parallel processes generating chunks while this one writes.
 
 The same seed gives the same book; seeding again adds accounts to the same creditors and
 portfolios, numbered on from the last account of that seed (references read
@@ -16,6 +16,7 @@ portfolios, numbered on from the last account of that seed (references read
 """
 
 import multiprocessing
+import os
 import sys
 import time
 import traceback
@@ -60,41 +61,80 @@ def _first_index(seed: int, portfolios: dict) -> int:
     return highest + 1
 
 
-def _generate(book: Book, first: int, accounts: int, bases: dict, queue) -> None:
-    """In the generating process: every chunk as COPY text, ids continuing from chunk to chunk."""
+# Ids each chunk of the bulk path may use per account, plus SLACK per chunk: chunks are generated in
+# parallel, so each gets fixed id ranges instead of continuing from the chunk before. The ranges leave
+# gaps (ids are surrogate keys; a sequence has gaps anyway). A debtor is at most two per account; the
+# others are about four times a chunk's mean, and a chunk that would overrun its range stops the load.
+IDS_PER_ACCOUNT = {"debtor": 2, "account": 1, "payment": 8, "entry": 24, "due_item": 16}
+SLACK = 256
+
+
+def _ranges(bases: dict, first: int, accounts: int) -> list[tuple[int, int, dict, dict]]:
+    """(first account number, count, id bases, id limits) of every chunk of the bulk path."""
+    chunks = []
+    offset = dict.fromkeys(IDS_PER_ACCOUNT, 0)
+    for start in range(0, accounts, CHUNK_ACCOUNTS):
+        count = min(CHUNK_ACCOUNTS, accounts - start)
+        lows = {key: bases[key] + offset[key] for key in IDS_PER_ACCOUNT}
+        for key, per_account in IDS_PER_ACCOUNT.items():
+            offset[key] += per_account * count + (SLACK if key != "account" else 0)
+        chunks.append((first + start, count, lows, {key: bases[key] + offset[key] for key in IDS_PER_ACCOUNT}))
+    return chunks
+
+
+def _generate(book: Book, chunks, queue) -> None:
+    """In a generating process: its share of the chunks as COPY text."""
     try:
-        for start in range(0, accounts, CHUNK_ACCOUNTS):
-            rows, ends = book.chunk(first + start, min(CHUNK_ACCOUNTS, accounts - start), bases)
+        for start_index, count, lows, limits in chunks:
+            rows, ends = book.chunk(start_index, count, lows)
+            over = [key for key in IDS_PER_ACCOUNT if ends[key] > limits[key]]
+            if over:
+                raise RuntimeError(f"chunk at account {start_index} needs more ids than reserved for {over}")
             queue.put((copy_text(rows), {name: len(table) for name, table in rows.items()}, ends))
-            bases = ends
         queue.put(None)
     except BaseException:  # noqa: BLE001 - reported to the writing process, which raises it
         queue.put(traceback.format_exc())
 
 
-def _bulk_load(writer, book: Book, first: int, accounts: int, tally) -> None:
-    """One transaction: indexes down, chunks generated in a second process while this one COPYs, indexes up.
+def _producers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
 
-    The second process only computes (it never touches the database connection it inherits)."""
-    with transaction.atomic(), writer.indexes_rebuilt_after():
+
+def _bulk_load(writer, book: Book, first: int, accounts: int, tally) -> list:
+    """One transaction: keys and indexes down, chunks generated in parallel processes while this one
+    COPYs, keys and indexes up. Returns the foreign keys still to be validated (after commit).
+
+    The generating processes only compute (they never touch the database connection they inherit)."""
+    with transaction.atomic(), writer.indexes_rebuilt_after() as rebuild:
         bases = writer.next_ids(lock=False)  # the dropped indexes left the tables locked
+        chunks = _ranges(bases, first, accounts)
         context = multiprocessing.get_context("fork")
         queue = context.Queue(maxsize=2)
-        producer = context.Process(target=_generate, args=(book, first, accounts, bases, queue), daemon=True)
-        producer.start()
+        count = min(_producers(), len(chunks))
+        producers = [context.Process(target=_generate, args=(book, chunks[i::count], queue), daemon=True)
+                     for i in range(count)]
+        for producer in producers:
+            producer.start()
         try:
-            ends = bases
-            while (item := queue.get()) is not None:
+            ends, running = dict(bases), count
+            while running:
+                item = queue.get()
+                if item is None:
+                    running -= 1
+                    continue
                 if isinstance(item, str):
                     raise RuntimeError(f"generating the book failed:\n{item}")
-                tables, counts, ends = item
+                tables, counts, chunk_ends = item
                 writer.write_text(tables)
                 tally(counts)
+                ends = {key: max(ends[key], chunk_ends[key]) for key in ends}
             writer.claim(bases, ends)
         finally:
-            if producer.is_alive():
-                producer.terminate()
-            producer.join()
+            for producer in producers:
+                if producer.is_alive():
+                    producer.terminate()
+                producer.join()
+    return rebuild.foreign_keys
 
 
 def _chunked_load(writer, book: Book, first: int, accounts: int, tally) -> None:
@@ -128,7 +168,7 @@ def seed_book(accounts: int, seed: int = 1, progress: bool = False, business_dat
                   f"accounts/s", file=sys.stderr, flush=True)
 
     if writer.bulk_worthwhile(accounts):
-        _bulk_load(writer, book, first, accounts, tally)
+        writer.validate(_bulk_load(writer, book, first, accounts, tally))
     else:
         _chunked_load(writer, book, first, accounts, tally)
     seconds = time.perf_counter() - started

@@ -227,6 +227,7 @@ def test_the_bulk_path_puts_every_index_and_constraint_back(settings, monkeypatc
             return indexes, {row[0] for row in cursor.fetchall()}
 
     before = schema()
+    monkeypatch.setattr("arrears.portfolio.seed.CHUNK_ACCOUNTS", 70)  # five chunks over parallel generators
     with pytest.raises(Rollback), transaction.atomic():
         seed_book(300, seed=5)
         chunked = snapshot()

@@ -6,6 +6,8 @@ import sys
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from arrears.api.models import ApiKey, Scope
 from arrears.api.services import create_api_key, revoke_api_key, rotate_api_key
@@ -41,29 +43,32 @@ def main(argv) -> int:
         if args.action == "create":
             creditor = Creditor.objects.filter(code=args.creditor).first()
             if creditor is None:
-                print(f"no creditor with code {args.creditor!r}", file=sys.stderr)
+                print(_("No creditor with code %(code)s.") % {"code": args.creditor}, file=sys.stderr)
                 return 2
             expires = timezone.now() + dt.timedelta(days=args.expires_days) if args.expires_days else None
             key, full = create_api_key(actor=OPERATOR, creditor=creditor, name=args.name,
                                        scopes=[s.strip() for s in args.scopes.split(",") if s.strip()],
                                        expires_at=expires, rate_limit_per_minute=args.rate_limit)
             print(full)
-            print(f"prefix {key.prefix}; store the key now, it is not shown again", file=sys.stderr)
+            print(_("Prefix %(prefix)s. Store the key now: it is not shown again.") % {"prefix": key.prefix},
+                  file=sys.stderr)
         elif args.action == "list":
             for key in ApiKey.objects.filter(creditor__code=args.creditor).order_by("created_at"):
-                state = "usable" if key.usable() else "revoked" if key.revoked_at else "expired"
+                state = _("usable") if key.usable() else _("revoked") if key.revoked_at else _("expired")
                 print(f"{key.prefix}\t{key.name}\t{','.join(key.scopes)}\t{state}\t"
                       f"{key.expires_at.isoformat() if key.expires_at else '-'}")
         elif args.action == "rotate":
             new, full = rotate_api_key(actor=OPERATOR, key=ApiKey.objects.get(prefix=args.prefix),
                                        overlap=dt.timedelta(hours=args.overlap_hours))
             print(full)
-            print(f"new prefix {new.prefix}; {args.prefix} stops in {args.overlap_hours} h", file=sys.stderr)
+            print(ngettext("New prefix %(new)s; %(old)s stops working in %(hours)d hour.",
+                           "New prefix %(new)s; %(old)s stops working in %(hours)d hours.", args.overlap_hours)
+                  % {"new": new.prefix, "old": args.prefix, "hours": args.overlap_hours}, file=sys.stderr)
         else:
             revoke_api_key(actor=OPERATOR, key=ApiKey.objects.get(prefix=args.prefix), reason=args.reason)
-            print(f"revoked {args.prefix}", file=sys.stderr)
+            print(_("Key %(prefix)s revoked.") % {"prefix": args.prefix}, file=sys.stderr)
     except ApiKey.DoesNotExist:
-        print("no key with that prefix", file=sys.stderr)
+        print(_("No key with that prefix."), file=sys.stderr)
         return 2
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from arrears.payments.statement_files import ParsedLine, ParsedStatement, StatementFileError, parse_amount
 
@@ -123,8 +124,9 @@ def _line(row: list[str], positions: dict, columns: CsvColumns, where: str) -> P
         if at is None:
             return ""
         if at >= len(row):
-            raise StatementFileError(_("The row has %(count)d columns, fewer than the mapping needs.")
-                                     % {"count": len(row)}, where)
+            raise StatementFileError(ngettext("The row has %(count)d column, fewer than the mapping needs.",
+                                              "The row has %(count)d columns, fewer than the mapping needs.",
+                                              len(row)) % {"count": len(row)}, where)
         return row[at].strip()
 
     currency = (cell("currency") or columns.default_currency).upper()

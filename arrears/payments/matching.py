@@ -13,6 +13,7 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from arrears.core.references import validate_rf
 from arrears.ledger.models import DueItem
@@ -160,8 +161,9 @@ class ChunkMatcher:
                 self._accept(line, pk, Method.REFERENCE, _("Account reference %(ref)s") % {"ref": reference})
                 continue
             if len(hits) > 1:
-                line.note = _("The remittance text names %(count)d accounts; match it by hand.") % {
-                    "count": len(hits)}
+                line.note = ngettext("The remittance text names %(count)d account; match it by hand.",
+                                     "The remittance text names %(count)d accounts; match it by hand.",
+                                     len(hits)) % {"count": len(hits)}
             rest.append(line)
         return rest
 
@@ -206,7 +208,8 @@ class ChunkMatcher:
                              _("Amount owed and payer's name %(name)s") % {"name": line.counterparty_name})
                 continue
             if len(agreeing) > 1 and not line.note:
-                line.note = _("%(count)d accounts owe this amount under this name; match it by hand.") % {
-                    "count": len(agreeing)}
+                line.note = ngettext("%(count)d account owes this amount under this name; match it by hand.",
+                                     "%(count)d accounts owe this amount under this name; match it by hand.",
+                                     len(agreeing)) % {"count": len(agreeing)}
             rest.append(line)
         return rest

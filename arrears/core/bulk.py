@@ -5,6 +5,7 @@ of one array per column on PostgreSQL and one executemany on SQLite."""
 from django.db import connection
 
 BATCH = 1000
+FEW = 8  # rows up to which one INSERT beats COPY
 
 
 def update_rows(model, fields: list[str], objs) -> None:
@@ -66,20 +67,38 @@ def insert_objects(model, objs) -> None:
     stamped = [f.attname for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
     json_fields = {f.attname for f in fields if isinstance(f, JSONField)}
     quote = connection.ops.quote_name
+
+    def values(obj, columns):
+        for name in stamped:
+            if getattr(obj, name) is None:
+                setattr(obj, name, now)
+        row = []
+        for f in columns:
+            value = getattr(obj, f.attname)
+            row.append(Jsonb(value) if f.attname in json_fields and value is not None else value)
+        return row
+
+    def saved(obj, pk):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
     with connection.cursor() as cursor:
+        if len(objs) <= FEW:
+            # A single payment's rows: one INSERT ... RETURNING is one round trip; COPY would take three.
+            columns = [f for f in fields if not f.primary_key]
+            row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            params = [value for obj in objs for value in values(obj, columns)]
+            cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
+                           f"VALUES {', '.join([row] * len(objs))} RETURNING {quote(meta.pk.column)}", params)
+            for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+                saved(obj, pk)
+            return
         ids = _reserve_ids(cursor, meta.db_table, meta.pk.column, len(objs))
         columns = ", ".join(quote(f.column) for f in fields)
         with connection.wrap_database_errors, cursor.cursor.copy(
                 f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for obj, pk in zip(objs, ids, strict=True):
                 obj.pk = pk
-                for name in stamped:
-                    if getattr(obj, name) is None:
-                        setattr(obj, name, now)
-                row = []
-                for f in fields:
-                    value = getattr(obj, f.attname)
-                    row.append(Jsonb(value) if f.attname in json_fields and value is not None else value)
-                copy.write_row(row)
-                obj._state.adding = False
-                obj._state.db = connection.alias
+                copy.write_row(values(obj, fields))
+                saved(obj, pk)

@@ -10,7 +10,7 @@ from arrears.core.clock import business_date as today
 from arrears.core.money import Money
 from arrears.imports import columns as cols
 from arrears.ledger.models import Payment
-from arrears.ledger.services import PaymentIn, _validate, post_payments
+from arrears.ledger.services import PaymentIn, post_payments, validate_payments
 from arrears.portfolio.models import Account
 
 ROW_INDEX = re.compile(r"^payments\[(\d+)\]\.")
@@ -63,7 +63,7 @@ def check_payments(batch, chunk) -> None:
     if not payments:
         return
     try:
-        _validate(payments, accounts, today(), single=False)
+        validate_payments(payments, accounts, today(), single=False)
     except ValidationError as exc:
         _by_row(rows, exc)
     # The same payment id received before with other content would be refused as a conflict.

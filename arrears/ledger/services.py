@@ -107,7 +107,10 @@ def _lock_accounts(account_ids) -> dict[int, Account]:
     return accounts
 
 
-def _validate(payments: list[PaymentIn], accounts: dict[int, Account], business_date: dt.date, single: bool):
+def validate_payments(payments: list[PaymentIn], accounts: dict[int, Account], business_date: dt.date,
+                      single: bool) -> None:
+    """Raise one ValidationError naming each payment that cannot be posted to its account (loaded in
+    `accounts`), keyed payments[i].field (bare field names when `single`). Writes nothing."""
     errors = {}
     for row, p in enumerate(payments):
         at = None if single else row
@@ -210,7 +213,7 @@ def post_payments(*, actor, payments: list[PaymentIn], business_date: dt.date | 
     with transaction.atomic():
         account_ids = sorted({p.account_id for p in payments})
         accounts = _lock_accounts(account_ids)
-        _validate(payments, accounts, business_date, single)
+        validate_payments(payments, accounts, business_date, single)
         for creditor_id in {a.creditor_id for a in accounts.values()}:
             authorize(actor, roles.POST_PAYMENTS, creditor_id)
 
@@ -383,55 +386,79 @@ def post_charges(*, actor, account: Account, charges: list[ChargeIn], kind: str 
     """Charge amounts to an account (placement balances, interest, fees, costs), each due on a date.
 
     `announce=False` leaves out the account.charged event: a placement announces the account with its
-    opening balances in account.placed instead."""
-    business_date = business_date or today()
-    effective_date = effective_date or business_date
-    authorize(actor, roles.POST_ADJUSTMENTS if kind == EntryKind.ADJUSTMENT else roles.PLACE_ACCOUNTS,
-              account.creditor_id)
+    opening balances in account.placed instead. One account of post_charges_many."""
+    return post_charges_many(actor=actor, charges=[(account, charges)], kind=kind, effective_date=effective_date,
+                             memo=memo, business_date=business_date, announce=announce)
+
+
+def _check_charges(account: Account, charges: list[ChargeIn], prefix: str) -> dict:
     errors = {}
     for row, charge in enumerate(charges):
+        at = f"{prefix}charges[{row}]"
         if charge.component not in OWED_COMPONENTS:
-            errors[f"charges[{row}].component"] = [_("“%(value)s” is not a balance component that can be "
-                                                     "charged.") % {"value": charge.component}]
+            errors[f"{at}.component"] = [_("“%(value)s” is not a balance component that can be "
+                                           "charged.") % {"value": charge.component}]
         elif charge.amount.currency != account.currency:
-            errors[f"charges[{row}].currency"] = [_("Account %(ref)s is kept in %(account)s, not %(charge)s.")
-                                                  % {"ref": account.creditor_reference,
-                                                     "account": account.currency,
-                                                     "charge": charge.amount.currency}]
+            errors[f"{at}.currency"] = [_("Account %(ref)s is kept in %(account)s, not %(charge)s.")
+                                        % {"ref": account.creditor_reference, "account": account.currency,
+                                           "charge": charge.amount.currency}]
         elif charge.amount.minor <= 0:
-            errors[f"charges[{row}].amount"] = [_("A charge must be more than zero; got %(amount)s.")
-                                                % {"amount": charge.amount}]
+            errors[f"{at}.amount"] = [_("A charge must be more than zero; got %(amount)s.")
+                                      % {"amount": charge.amount}]
+    if not charges:
+        errors[f"{prefix}charges"] = [_("Nothing to charge.")]
+    return errors
+
+
+def post_charges_many(*, actor, charges: list[tuple[Account, list[ChargeIn]]], kind: str = EntryKind.CHARGE,
+                      effective_date: dt.date | None = None, memo: str = "", business_date: dt.date | None = None,
+                      announce: bool = True) -> list[LedgerEntry]:
+    """Charge many accounts at once (a placement file's opening balances), set-based: the accounts are
+    locked in id order, entries and due items written in bulk, credit held applied, balances, DPD,
+    buckets and spells refreshed, one audit event per account. All are validated first; errors are keyed
+    accounts[i].charges[j]... (charges[j]... for a single account) and nothing is written. The given
+    accounts take their new running balances and delinquency."""
+    business_date = business_date or today()
+    effective_date = effective_date or business_date
+    action = roles.POST_ADJUSTMENTS if kind == EntryKind.ADJUSTMENT else roles.PLACE_ACCOUNTS
+    for creditor_id in {account.creditor_id for account, _charges in charges}:
+        authorize(actor, action, creditor_id)
+    errors = {}
+    for i, (account, account_charges) in enumerate(charges):
+        errors.update(_check_charges(account, account_charges, "" if len(charges) == 1 else f"accounts[{i}]."))
     if errors or not charges:
         raise ValidationError(errors or {"charges": [_("Nothing to charge.")]})
     with transaction.atomic():
-        locked = Account.objects.select_for_update(of=("self",)).select_related("creditor").get(pk=account.pk)
-        before = _balances(locked)
-        entries = [
-            LedgerEntry(account_id=locked.pk, component=c.component, kind=kind, amount_minor=c.amount.minor,
-                        currency=locked.currency, effective_date=effective_date, memo=memo)
-            for c in charges
-        ]
-        LedgerEntry.objects.bulk_create(entries)
-        DueItem.objects.bulk_create([
-            DueItem(account_id=locked.pk, component=c.component, due_date=c.due_date, amount_minor=c.amount.minor,
-                    instalment=c.instalment)
-            for c in charges
-        ])
-        for c in charges:
-            name = BALANCE_FIELD[c.component]
-            setattr(locked, name, getattr(locked, name) + c.amount.minor)
-        posting = _Posting(locked, items=list(_open_items([locked.pk]).get(locked.pk, [])))
-        _apply_credit(posting, effective_date)
-        status_events = _close_postings(actor, [posting], business_date)
-        record(actor=actor, action=f"ledger.{kind}", obj=locked, creditor_id=locked.creditor_id,
-               before=before, after=_balances(locked))
-        if announce:
-            emit("account.charged", creditor_id=locked.creditor_id, account_id=locked.pk, payload={
-                "kind": kind, "memo": memo, "account": account_state(locked),
-                "charges": [{"component": c.component, "amount": str(c.amount.amount),
-                             "currency": c.amount.currency, "due_date": c.due_date.isoformat()} for c in charges]})
-        emit_many(status_events)
-    _copy_ledger_state(locked, account)
+        locked = _lock_accounts([account.pk for account, _charges in charges])
+        before = {pk: _balances(account) for pk, account in locked.items()}
+        entries, items = [], []
+        for account, account_charges in charges:
+            target = locked[account.pk]
+            for c in account_charges:
+                entries.append(LedgerEntry(account_id=target.pk, component=c.component, kind=kind,
+                                           amount_minor=c.amount.minor, currency=target.currency,
+                                           effective_date=effective_date, memo=memo))
+                items.append(DueItem(account_id=target.pk, component=c.component, due_date=c.due_date,
+                                     amount_minor=c.amount.minor, instalment=c.instalment))
+                name = BALANCE_FIELD[c.component]
+                setattr(target, name, getattr(target, name) + c.amount.minor)
+        insert_objects(LedgerEntry, entries)
+        insert_objects(DueItem, items)
+        open_items = _open_items(list(locked))
+        postings = [_Posting(account, items=open_items.get(pk, [])) for pk, account in locked.items()]
+        for posting in postings:
+            _apply_credit(posting, effective_date)
+        status_events = _close_postings(actor, postings, business_date)
+        record_many([audit_event(actor=actor, action=f"ledger.{kind}", obj=account, creditor_id=account.creditor_id,
+                                 before=before[pk], after=_balances(account)) for pk, account in locked.items()])
+        charged = [EventIn("account.charged", locked[account.pk].creditor_id, account_id=account.pk, payload={
+            "kind": kind, "memo": memo, "account": account_state(locked[account.pk]),
+            "charges": [{"component": c.component, "amount": str(c.amount.amount), "currency": c.amount.currency,
+                         "due_date": c.due_date.isoformat()} for c in account_charges]})
+            for account, account_charges in charges] if announce else []
+        emit_many(charged + status_events)
+    for account, _charges in charges:
+        _copy_ledger_state(locked[account.pk], account)
     return entries
 
 

@@ -17,8 +17,9 @@ from arrears.core.actors import authorize
 from arrears.core.audit import audit_event, record, record_many, snapshot
 from arrears.core.clock import business_date as today
 from arrears.core.crypto import encrypt, lookup_hash
-from arrears.core.events import emit, emit_many
+from arrears.core.events import EventIn, emit_many
 from arrears.core.identifiers import scheme as identifier_scheme
+from arrears.core.models import AuditEvent
 from arrears.core.money import Money
 from arrears.core.references import make_rf
 from arrears.ledger.delinquency import validate_buckets
@@ -198,7 +199,7 @@ def _clean_contact_point(cp: ContactPointIn, default_country: str) -> ContactPoi
     elif cp.kind == ContactPoint.Kind.ADDRESS:
         if not (cp.address_line1.strip() and cp.city.strip()):
             raise ValidationError({"address_line1": _("A postal address needs at least a street line and a city.")})
-        for name in ("address_line1", "address_line2", "postal_code", "city", "region"):
+        for name in ADDRESS_FIELDS:
             setattr(point, name, getattr(cp, name).strip())
     else:
         raise ValidationError({"kind": _("“%(value)s” is not a kind of contact point.") % {"value": cp.kind}})
@@ -207,10 +208,28 @@ def _clean_contact_point(cp: ContactPointIn, default_country: str) -> ContactPoi
     if not 0 <= cp.confidence <= 100:
         raise ValidationError({"confidence": _("Confidence is a number from 0 to 100, not %(value)s.")
                                % {"value": cp.confidence}})
+    _check_fields(point, ["email", *ADDRESS_FIELDS])
     return point
 
 
-def _clean_debtor(d: DebtorIn, prefix: str):
+ADDRESS_FIELDS = ["address_line1", "address_line2", "postal_code", "city", "region"]
+
+
+def _check_fields(instance, names: list[str]) -> None:
+    """The model's own limits on these fields (length, choices), so that what passes is stored as given."""
+    errors = {}
+    for name in names:
+        try:
+            instance._meta.get_field(name).clean(getattr(instance, name), instance)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def clean_debtor(d: DebtorIn, prefix: str) -> tuple[list[tuple[str, str]], list[ContactPoint]]:
+    """A debtor as sent, checked whole: (identifiers as (scheme, compact value), contact points unsaved), or
+    one ValidationError with every problem under `prefix` (debtors[0].family_name ...)."""
     errors = {}
     try:
         validation.country(d.country)
@@ -225,6 +244,11 @@ def _clean_debtor(d: DebtorIn, prefix: str):
     if d.date_of_birth and not dt.date(1900, 1, 1) <= d.date_of_birth <= today():
         errors[f"{prefix}.date_of_birth"] = [_("%(value)s is not a plausible date of birth.")
                                              % {"value": d.date_of_birth.isoformat()}]
+    limited = ["given_name", "family_name", "company_name", "responsible_person"]
+    try:
+        _check_fields(build_debtor(d), limited + (["preferred_language"] if d.preferred_language else []))
+    except ValidationError as exc:
+        errors.update({key: value for key, value in _prefixed(exc, prefix).items() if key not in errors})
     identifiers, points = [], []
     try:
         identifiers = _clean_identifiers(d.identifiers, prefix)
@@ -240,6 +264,39 @@ def _clean_debtor(d: DebtorIn, prefix: str):
     return identifiers, points
 
 
+def build_debtor(d: DebtorIn) -> Debtor:
+    """The unsaved debtor a placement creates (its language, if not given, the country's)."""
+    from arrears.core.countries import COUNTRIES
+
+    country = COUNTRIES.get(d.country)
+    return Debtor(kind=d.kind, given_name=d.given_name.strip(), family_name=d.family_name.strip(),
+                  company_name=d.company_name.strip(), responsible_person=d.responsible_person.strip(),
+                  date_of_birth=d.date_of_birth, country=d.country,
+                  preferred_language=d.preferred_language or (country.language if country else ""))
+
+
+def build_identifiers(debtor: Debtor, identifiers: list[tuple[str, str]]) -> list[DebtorIdentifier]:
+    return [DebtorIdentifier(debtor=debtor, scheme=code, value_encrypted=encrypt(value, code),
+                             value_hash=lookup_hash(value, code), last_chars=value[-3:])
+            for code, value in identifiers]
+
+
+def debtor_created(actor, debtor: Debtor, identifiers, creditor_id) -> AuditEvent:
+    return audit_event(actor=actor, action="debtor.created", obj=debtor, creditor_id=creditor_id,
+                       after={**snapshot(debtor, DEBTOR_FIELDS), "identifiers": [code for code, _v in identifiers]})
+
+
+def contact_point_added(actor, point: ContactPoint, creditor_id) -> AuditEvent:
+    return audit_event(actor=actor, action="contact_point.added", obj=point, creditor_id=creditor_id,
+                       after={"debtor": point.debtor_id, "kind": point.kind, "value": str(point),
+                              "source": point.source})
+
+
+def point_key(point: ContactPoint) -> tuple:
+    """What makes two contact points of a debtor the same one."""
+    return point.kind, point.phone_e164, point.email, point.address_line1
+
+
 def _find_debtor(identifiers: list[tuple[str, str]]) -> Debtor | None:
     """The debtor already known by one of these identifiers (same person, another account)."""
     for code, value in identifiers:
@@ -252,29 +309,18 @@ def _find_debtor(identifiers: list[tuple[str, str]]) -> Debtor | None:
 def _write_debtor(actor, d: DebtorIn, identifiers, points, creditor_id) -> Debtor:
     debtor = _find_debtor(identifiers)
     if debtor is None:
-        from arrears.core.countries import COUNTRIES
-
-        debtor = Debtor(kind=d.kind, given_name=d.given_name.strip(), family_name=d.family_name.strip(),
-                        company_name=d.company_name.strip(), responsible_person=d.responsible_person.strip(),
-                        date_of_birth=d.date_of_birth, country=d.country,
-                        preferred_language=d.preferred_language or COUNTRIES[d.country].language)
+        debtor = build_debtor(d)
         debtor.full_clean()
         debtor.save()
-        DebtorIdentifier.objects.bulk_create([
-            DebtorIdentifier(debtor=debtor, scheme=code, value_encrypted=encrypt(value, code),
-                             value_hash=lookup_hash(value, code), last_chars=value[-3:])
-            for code, value in identifiers
-        ])
-        record(actor=actor, action="debtor.created", obj=debtor, creditor_id=creditor_id,
-               after={**snapshot(debtor, DEBTOR_FIELDS), "identifiers": [code for code, _v in identifiers]})
-    known = {(p.kind, p.phone_e164, p.email, p.address_line1) for p in debtor.contact_points.all()}
+        DebtorIdentifier.objects.bulk_create(build_identifiers(debtor, identifiers))
+        debtor_created(actor, debtor, identifiers, creditor_id).save()
+    known = {point_key(p) for p in debtor.contact_points.all()}
     for point in points:
-        if (point.kind, point.phone_e164, point.email, point.address_line1) in known:
+        if point_key(point) in known:
             continue
         point.debtor = debtor
         point.save()
-        record(actor=actor, action="contact_point.added", obj=point, creditor_id=creditor_id,
-               after={"debtor": debtor.pk, "kind": point.kind, "value": str(point), "source": point.source})
+        contact_point_added(actor, point, creditor_id).save()
     return debtor
 
 
@@ -288,43 +334,50 @@ class AccountIn:
     debtors: list[tuple[DebtorIn, str]] = field(default_factory=list)  # (debtor, role)
 
 
-def place_account(*, actor, portfolio: Portfolio, account: AccountIn, balances=()) -> Account:
-    """Place one account with its debtors and opening balances (a list of ledger ChargeIn)."""
-    from arrears.ledger.services import post_charges
-
-    authorize(actor, roles.PLACE_ACCOUNTS, portfolio.creditor_id)
-    errors = {}
-    if not account.creditor_reference.strip() or len(account.creditor_reference) > 64:
-        errors["creditor_reference"] = [_("The creditor's reference is required (up to 64 characters).")]
-    elif Account.objects.filter(creditor_id=portfolio.creditor_id,
-                                creditor_reference=account.creditor_reference).exists():
-        errors["creditor_reference"] = [_("Account %(ref)s is already placed with this creditor.")
-                                        % {"ref": account.creditor_reference}]
-    if account.product not in Account.Product.values:
-        errors["product"] = [_("“%(value)s” is not a product type.") % {"value": account.product}]
-    if account.contract_date > today():
-        errors["contract_date"] = [_("The contract date %(value)s is in the future.")
-                                   % {"value": account.contract_date.isoformat()}]
-    if portfolio.recalled_on:
+def clean_placement(account: AccountIn, balances=(), *, portfolio: Portfolio | None,
+                    existing: Account | None = None) -> list[tuple]:
+    """Check one placement whole, writing nothing: the account's own fields, its debtors, its opening
+    balances against the portfolio. `existing` is the account already placed under this reference (an
+    update: it must stay in its portfolio, and needs no debtor). `portfolio` None: not known, the
+    caller says why. Returns each debtor cleaned, as (debtor, role, identifiers, contact points); raises
+    one ValidationError with every problem, keyed by field (creditor_reference, debtors[0].family_name,
+    balances[1].amount, portfolio)."""
+    errors: dict[str, list] = {}
+    if portfolio is not None and portfolio.recalled_on:
         errors["portfolio"] = [_("Portfolio %(code)s has been recalled; nothing more can be placed in it.")
                                % {"code": portfolio.code}]
-    if not account.debtors:
-        errors["debtors"] = [_("An account needs at least one debtor.")]
-    elif sum(1 for _d, role in account.debtors if role == AccountDebtor.Role.PRIMARY) != 1:
+    elif portfolio is not None and existing is not None and existing.portfolio_id != portfolio.pk:
+        errors["portfolio"] = [_("Account %(ref)s is placed in another portfolio; a placement does not move "
+                                 "accounts between portfolios.") % {"ref": account.creditor_reference}]
+    if not account.creditor_reference.strip() or len(account.creditor_reference) > 64:
+        errors["creditor_reference"] = [_("The creditor's reference is required (up to 64 characters).")]
+    try:
+        Account._meta.get_field("original_reference").clean(account.original_reference, None)
+    except ValidationError as exc:
+        errors["original_reference"] = exc.messages
+    if account.product not in Account.Product.values:
+        errors["product"] = [_("“%(value)s” is not a product type.") % {"value": account.product}]
+    if account.contract_date is None:
+        errors["contract_date"] = [_("The contract date is required.")]
+    elif account.contract_date > today():
+        errors["contract_date"] = [_("The contract date %(value)s is in the future.")
+                                   % {"value": account.contract_date.isoformat()}]
+    primaries = sum(1 for _d, role in account.debtors if role == AccountDebtor.Role.PRIMARY)
+    if primaries > 1 or (existing is None and primaries != 1):
         errors["debtors"] = [_("An account needs exactly one primary debtor.")]
     cleaned = []
     for i, (d, role) in enumerate(account.debtors):
         if role not in AccountDebtor.Role.values:
             errors[f"debtors[{i}].role"] = [_("“%(value)s” is not a debtor role.") % {"value": role}]
         try:
-            cleaned.append((d, role, *_clean_debtor(d, f"debtors[{i}]")))
+            cleaned.append((d, role, *clean_debtor(d, f"debtors[{i}]")))
         except ValidationError as exc:
             errors.update(exc.message_dict)
     for i, charge in enumerate(balances):
         if charge.component not in OWED_COMPONENTS:
             errors[f"balances[{i}].component"] = [_("“%(value)s” is not a balance component that can be "
                                                     "charged.") % {"value": charge.component}]
-        if charge.amount.currency != portfolio.currency:
+        if portfolio is not None and charge.amount.currency != portfolio.currency:
             errors[f"balances[{i}].currency"] = [_("Portfolio %(code)s is kept in %(expected)s, not %(value)s.")
                                                  % {"code": portfolio.code, "expected": portfolio.currency,
                                                     "value": charge.amount.currency}]
@@ -333,15 +386,32 @@ def place_account(*, actor, portfolio: Portfolio, account: AccountIn, balances=(
                                                % {"amount": charge.amount}]
     if errors:
         raise ValidationError(errors)
+    return cleaned
+
+
+def place_account(*, actor, portfolio: Portfolio, account: AccountIn, balances=()) -> Account:
+    """Place one account with its debtors and opening balances (a list of ledger ChargeIn).
+
+    Batches of placements (the API, file imports) go through portfolio.placements, set-based."""
+    from arrears.ledger.services import post_charges
+
+    authorize(actor, roles.PLACE_ACCOUNTS, portfolio.creditor_id)
+    errors = {}
+    if Account.objects.filter(creditor_id=portfolio.creditor_id,
+                              creditor_reference=account.creditor_reference).exists():
+        errors["creditor_reference"] = [_("Account %(ref)s is already placed with this creditor.")
+                                        % {"ref": account.creditor_reference}]
+    try:
+        cleaned = clean_placement(account, balances, portfolio=portfolio)
+    except ValidationError as exc:
+        errors = {**exc.message_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
 
     with transaction.atomic():
-        placed = Account(portfolio=portfolio, creditor_id=portfolio.creditor_id,
-                         creditor_reference=account.creditor_reference.strip(),
-                         original_reference=account.original_reference, product=account.product,
-                         contract_date=account.contract_date, currency=portfolio.currency,
-                         charge_off_date=account.charge_off_date, rf_reference="pending")
+        placed = new_account(portfolio, account)
         placed.save()
-        placed.rf_reference = make_rf(f"{placed.pk:09d}")
+        placed.rf_reference = account_rf(placed)
         Account.objects.filter(pk=placed.pk).update(rf_reference=placed.rf_reference)
         linked = {}
         for i, (d, role, identifiers, points) in enumerate(cleaned):
@@ -351,18 +421,38 @@ def place_account(*, actor, portfolio: Portfolio, account: AccountIn, balances=(
                     _("This is the same person as debtor %(n)s of this account.") % {"n": linked[debtor.pk] + 1}]})
             linked[debtor.pk] = i
             AccountDebtor.objects.create(account=placed, debtor=debtor, role=role)
-        record(actor=actor, action="account.placed", obj=placed, creditor_id=portfolio.creditor_id,
-               after={"portfolio": portfolio.pk, "creditor_reference": placed.creditor_reference,
-                      "product": placed.product, "rf_reference": placed.rf_reference})
+        account_placed(actor, placed, portfolio).save()
         if balances:
             post_charges(actor=actor, account=placed, charges=list(balances), memo="placement balance",
                          announce=False)
         if not BucketSpell.objects.filter(account=placed, exited_on__isnull=True).exists():
             # Roll and cure rates count from placement, current accounts included.
             BucketSpell.objects.create(account=placed, bucket=placed.bucket, entered_on=today())
-        emit("account.placed", creditor_id=placed.creditor_id, account_id=placed.pk,
-             payload={"portfolio": portfolio.code, "account": account_state(placed)})
+        emit_many([placed_event(placed, portfolio)])
     return placed
+
+
+def new_account(portfolio: Portfolio, account: AccountIn, rf_reference: str = "pending") -> Account:
+    return Account(portfolio=portfolio, creditor_id=portfolio.creditor_id,
+                   creditor_reference=account.creditor_reference.strip(), original_reference=account.original_reference,
+                   product=account.product, contract_date=account.contract_date, currency=portfolio.currency,
+                   charge_off_date=account.charge_off_date, rf_reference=rf_reference)
+
+
+def account_rf(account: Account) -> str:
+    """An account's RF reference: its id, zero-padded."""
+    return make_rf(f"{account.pk:09d}")
+
+
+def account_placed(actor, placed: Account, portfolio: Portfolio) -> AuditEvent:
+    return audit_event(actor=actor, action="account.placed", obj=placed, creditor_id=portfolio.creditor_id,
+                       after={"portfolio": portfolio.pk, "creditor_reference": placed.creditor_reference,
+                              "product": placed.product, "rf_reference": placed.rf_reference})
+
+
+def placed_event(placed: Account, portfolio: Portfolio) -> EventIn:
+    return EventIn("account.placed", placed.creditor_id, account_id=placed.pk,
+                   payload={"portfolio": portfolio.code, "account": account_state(placed)})
 
 
 def change_account_status(*, actor, account: Account, status: str, reason: str = "",

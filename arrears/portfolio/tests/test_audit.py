@@ -153,6 +153,12 @@ def post_charges(book, actor):
     return expect("ledger.adjustment", book.account, before={"costs_minor": 0}, after={"costs_minor": 8000})
 
 
+def post_charges_many(book, actor):
+    ledger_services.post_charges_many(actor=actor, memo="placement balance", charges=[
+        (book.account, [ChargeIn("fees", Money.of("12.00", "EUR"), dt.date(2026, 12, 1))])])
+    return expect("ledger.charge", book.account, before={"fees_minor": 0}, after={"fees_minor": 1200})
+
+
 def reverse_payment(book, actor):
     payment = book.paid("100.00", actor=actor)
     ledger_services.reverse_payment(actor=actor, payment=payment, reason="returned by the bank")
@@ -176,7 +182,7 @@ def age_book(book, actor):
 CASES = [create_user, update_user, create_creditor, update_creditor, create_portfolio, update_portfolio,
          place_account, change_account_status, set_debtor_flags, update_debtor, opt_out, record_debtor_views,
          post_payment,
-         post_payments, post_charges, reverse_payment, write_off, age_book]
+         post_payments, post_charges, post_charges_many, reverse_payment, write_off, age_book]
 
 
 @pytest.fixture

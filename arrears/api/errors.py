@@ -18,9 +18,13 @@ class Conflict(Exception):  # noqa: N818 - an answer, not a bug
     """The same idempotency key came with a different request."""
 
 
-def location(path: str) -> list:
+class InvalidQuery(ValidationError):
+    """A query parameter the schema let through but the endpoint refuses: reported at ["query", name]."""
+
+
+def location(path: str, root: str = "body") -> list:
     """"payments[3].currency" → ["body", "payments", 3, "currency"], as the schema validator reports."""
-    parts: list = ["body"]
+    parts: list = [root]
     for piece in path.split("."):
         name, *indexes = _INDEX.split(piece)
         if name:
@@ -29,15 +33,15 @@ def location(path: str) -> list:
     return parts
 
 
-def validation_detail(exc: ValidationError, prefix: str = "") -> list[dict]:
+def validation_detail(exc: ValidationError, prefix: str = "", root: str = "body") -> list[dict]:
     if not hasattr(exc, "error_dict"):
-        return [{"loc": ["body"], "msg": message, "type": "invalid"} for message in exc.messages]
+        return [{"loc": [root], "msg": message, "type": "invalid"} for message in exc.messages]
     detail = []
     for field, errors in exc.error_dict.items():
         for error in errors:
             message = error.message % error.params if error.params else error.message
             path = f"{prefix}{field}" if field != "__all__" else prefix.rstrip(".")
-            detail.append({"loc": location(path) if path else ["body"], "msg": str(message),
+            detail.append({"loc": location(path, root) if path else [root], "msg": str(message),
                            "type": error.code or "invalid"})
     return detail
 
@@ -82,6 +86,10 @@ def install(api) -> None:
     @api.exception_handler(ValidationError)
     def invalid(request, exc):
         return api.create_response(request, {"detail": validation_detail(exc)}, status=422)
+
+    @api.exception_handler(InvalidQuery)
+    def invalid_query(request, exc):
+        return api.create_response(request, {"detail": validation_detail(exc, root="query")}, status=422)
 
     @api.exception_handler(PermissionDenied)
     def denied(request, exc):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from ninja.errors import ValidationError as SchemaError
 
 from arrears.api.errors import Conflict
 from arrears.api.models import IdempotencyRecord
@@ -38,6 +39,9 @@ def once(request, endpoint: str, body, work: Callable[[], tuple[int, dict]]) -> 
         return work()
     if len(key) > 255:
         raise Conflict(_("An Idempotency-Key is at most 255 characters."))
+    if "\x00" in key:
+        raise SchemaError([{"loc": ["header", HEADER], "msg": _("Text may not contain the NUL character."),
+                            "type": "nul_character"}])
     actor = request.auth
     digest = _fingerprint(endpoint, body)
     earlier = IdempotencyRecord.objects.filter(creditor_id=actor.creditor_id, key=key).first()

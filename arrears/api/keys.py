@@ -38,7 +38,7 @@ def hash_key(full: str) -> str:
 def split_key(full: str) -> str | None:
     """The prefix of a well-formed key, or None."""
     parts = full.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2] or "\x00" in full:
         return None
     return parts[1]
 

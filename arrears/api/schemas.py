@@ -1,9 +1,35 @@
 """The API's request and answer shapes (the OpenAPI document is generated from these)."""
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from pydantic import AfterValidator, BeforeValidator, StrictBool
+from pydantic_core import PydanticCustomError
+
+
+def storable(value: str) -> str:
+    """Text a database column can hold: PostgreSQL refuses the NUL character, so it is refused here."""
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", _("Text may not contain the NUL character."))
+    return value
+
+
+Text = Annotated[str, AfterValidator(storable)]  # every free text the API takes in: bodies, paths, queries
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(value):
+    """A date as the document gives it, YYYY-MM-DD: not a number read as a timestamp, nor a date and time."""
+    if (isinstance(value, str) and ISO_DATE.fullmatch(value)) or type(value) is dt.date:
+        return value
+    raise PydanticCustomError("date_format", _("Give the date as YYYY-MM-DD."))
+
+
+Day = Annotated[dt.date, BeforeValidator(iso_date)]  # every date the API takes in
 
 AMOUNT = r"^-?\d{1,15}(\.\d{1,6})?$"
 Amount = Field(pattern=AMOUNT, examples=["125.40"], description="Decimal amount in the currency, as text.")
@@ -61,11 +87,11 @@ class AccountPage(Schema):
 # -- payments -------------------------------------------------------------------------------------
 
 class PaymentRequest(Schema):
-    account_reference: str = Reference
-    payment_id: str = Field(min_length=1, max_length=100, description="The creditor's own id of the payment.")
+    account_reference: Text = Reference
+    payment_id: Text = Field(min_length=1, max_length=100, description="The creditor's own id of the payment.")
     amount: str = Amount
-    currency: str = Currency
-    value_date: dt.date
+    currency: Text = Currency
+    value_date: Day
     method: Method = "transfer"
     allocation_hint: list[Component] | None = Field(
         default=None, description="Components to pay first, in order; the creditor's waterfall otherwise.")
@@ -103,7 +129,7 @@ class PaymentPage(Schema):
 
 
 class ReversalRequest(Schema):
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Text = Field(min_length=1, max_length=200)
 
 
 # -- adjustments ----------------------------------------------------------------------------------
@@ -111,30 +137,30 @@ class ReversalRequest(Schema):
 class ChargeRequest(Schema):
     component: Component
     amount: str = Amount
-    currency: str = Currency
-    due_date: dt.date
+    currency: Text = Currency
+    due_date: Day
 
 
 class ChargesRequest(Schema):
     charges: list[ChargeRequest] = Field(min_length=1, max_length=100)
-    memo: str = Field(default="", max_length=200)
+    memo: Text = Field(default="", max_length=200)
 
 
 class StatusRequest(Schema):
     status: Literal["active", "hold", "legal", "recalled", "closed"]
-    reason: str = Field(default="", max_length=500)
+    reason: Text = Field(default="", max_length=500)
 
 
 class WriteOffRequest(Schema):
     status: Literal["written_off", "settled"] = "written_off"
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Text = Field(min_length=1, max_length=200)
 
 
 class FlagsRequest(Schema):
-    disputed: bool | None = None
-    bankrupt: bool | None = None
-    deceased: bool | None = None
-    vulnerable: bool | None = None
+    disputed: StrictBool | None = None
+    bankrupt: StrictBool | None = None
+    deceased: StrictBool | None = None
+    vulnerable: StrictBool | None = None
 
 
 class FlagsOut(Schema):
@@ -160,33 +186,33 @@ class EventPage(Schema):
 # -- placements -----------------------------------------------------------------------------------
 
 class IdentifierRequest(Schema):
-    scheme: str = Field(min_length=2, max_length=20, examples=["GR-AFM"])
-    value: str = Field(min_length=1, max_length=64)
+    scheme: Text = Field(min_length=2, max_length=20, examples=["GR-AFM"])
+    value: Text = Field(min_length=1, max_length=64)
 
 
 class ContactPointRequest(Schema):
     kind: Literal["phone", "email", "address"]
-    value: str = Field(default="", max_length=254, description="The phone number or e-mail address.")
-    address_line1: str = Field(default="", max_length=200)
-    address_line2: str = Field(default="", max_length=200)
-    postal_code: str = Field(default="", max_length=20)
-    city: str = Field(default="", max_length=100)
-    region: str = Field(default="", max_length=100)
-    country: str = Field(default="", max_length=2)
-    is_workplace: bool = False
-    is_primary: bool = False
+    value: Text = Field(default="", max_length=254, description="The phone number or e-mail address.")
+    address_line1: Text = Field(default="", max_length=200)
+    address_line2: Text = Field(default="", max_length=200)
+    postal_code: Text = Field(default="", max_length=20)
+    city: Text = Field(default="", max_length=100)
+    region: Text = Field(default="", max_length=100)
+    country: Text = Field(default="", max_length=2)
+    is_workplace: StrictBool = False
+    is_primary: StrictBool = False
 
 
 class DebtorRequest(Schema):
     role: Literal["primary", "co_borrower", "guarantor"] = "primary"
     kind: Literal["person", "company"] = "person"
-    country: str = Field(min_length=2, max_length=2, examples=["GR"])
-    given_name: str = Field(default="", max_length=100)
-    family_name: str = Field(default="", max_length=150)
-    company_name: str = Field(default="", max_length=200)
-    responsible_person: str = Field(default="", max_length=200)
-    date_of_birth: dt.date | None = None
-    preferred_language: str = Field(default="", max_length=8)
+    country: Text = Field(min_length=2, max_length=2, examples=["GR"])
+    given_name: Text = Field(default="", max_length=100)
+    family_name: Text = Field(default="", max_length=150)
+    company_name: Text = Field(default="", max_length=200)
+    responsible_person: Text = Field(default="", max_length=200)
+    date_of_birth: Day | None = None
+    preferred_language: Text = Field(default="", max_length=8)
     identifiers: list[IdentifierRequest] = Field(default_factory=list, max_length=10)
     contact_points: list[ContactPointRequest] = Field(default_factory=list, max_length=20)
 
@@ -194,17 +220,17 @@ class DebtorRequest(Schema):
 class BalanceRequest(Schema):
     component: Component
     amount: str = Amount
-    due_date: dt.date
+    due_date: Day
 
 
 class PlacementRequest(Schema):
-    portfolio_code: str = Field(min_length=1, max_length=40)
-    creditor_reference: str = Reference
-    original_reference: str = Field(default="", max_length=64)
+    portfolio_code: Text = Field(min_length=1, max_length=40)
+    creditor_reference: Text = Reference
+    original_reference: Text = Field(default="", max_length=64)
     product: Literal["personal_loan", "credit_card", "mortgage", "auto_loan", "overdraft", "sme_loan", "telco",
                      "utility", "bnpl"]
-    contract_date: dt.date
-    charge_off_date: dt.date | None = None
+    contract_date: Day
+    charge_off_date: Day | None = None
     debtors: list[DebtorRequest] = Field(min_length=1, max_length=10)
     balances: list[BalanceRequest] = Field(default_factory=list, max_length=50,
                                            description="Opening balances; applied when the account is new.")

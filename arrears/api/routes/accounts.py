@@ -7,9 +7,10 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from arrears.api.auth import require
+from arrears.api.errors import InvalidQuery
 from arrears.api.idempotency import once
 from arrears.api.models import Scope
-from arrears.api.routes.common import account_for, after_cursor, page_size
+from arrears.api.routes.common import account_for, after_cursor, page_size, sent_money
 from arrears.api.schemas import (
     REFUSALS,
     AccountPage,
@@ -19,10 +20,10 @@ from arrears.api.schemas import (
     FlagsRequest,
     Message,
     StatusRequest,
+    Text,
     WriteOffRequest,
 )
 from arrears.core import roles
-from arrears.core.money import Money
 from arrears.ledger.models import EntryKind
 from arrears.ledger.queries import account_state
 from arrears.ledger.services import ChargeIn, post_charges, write_off
@@ -34,13 +35,13 @@ ADJUSTED = {200: AccountState, 404: Message, 409: Message, **REFUSALS}
 
 
 @router.get("/accounts", response={200: AccountPage, **REFUSALS}, summary="The creditor's accounts")
-def list_accounts(request, status: str | None = None, cursor: str | None = None, limit: int = 100):
+def list_accounts(request, status: Text | None = None, cursor: Text | None = None, limit: int = 100):
     actor = require(request, Scope.ACCOUNTS_READ)
     size = page_size(limit)
     rows = Account.objects.visible_to(actor).filter(pk__gt=after_cursor(cursor)).order_by("pk")
     if status:
         if status not in Account.Status.values:
-            raise ValidationError({"status": [_("“%(value)s” is not an account status.") % {"value": status[:40]}]})
+            raise InvalidQuery({"status": [_("“%(value)s” is not an account status.") % {"value": status[:40]}]})
         rows = rows.filter(status=status)
     rows = list(rows[:size + 1])
     more = len(rows) > size
@@ -50,19 +51,19 @@ def list_accounts(request, status: str | None = None, cursor: str | None = None,
 
 @router.get("/accounts/{reference}", response={200: AccountState, 404: Message, **REFUSALS},
             summary="An account as it stands")
-def get_account(request, reference: str):
+def get_account(request, reference: Text):
     actor = require(request, Scope.ACCOUNTS_READ)
     return account_state(account_for(actor, reference, roles.VIEW))
 
 
 @router.post("/accounts/{reference}/charges", response=ADJUSTED, summary="Charge interest, fees, costs")
-def charge(request, reference: str, body: ChargesRequest):
+def charge(request, reference: Text, body: ChargesRequest):
     actor = require(request, Scope.ADJUSTMENTS_WRITE)
 
     def work():
         account = account_for(actor, reference, roles.POST_ADJUSTMENTS)
-        charges = [ChargeIn(c.component, Money.of(c.amount, c.currency.upper(), f"charges[{i}].amount", exact=True),
-                            c.due_date) for i, c in enumerate(body.charges)]
+        charges = [ChargeIn(c.component, sent_money(c.amount, c.currency, f"charges[{i}]."), c.due_date)
+                   for i, c in enumerate(body.charges)]
         post_charges(actor=actor, account=account, charges=charges, kind=EntryKind.ADJUSTMENT, memo=body.memo)
         return 200, account_state(account)
 
@@ -70,7 +71,7 @@ def charge(request, reference: str, body: ChargesRequest):
 
 
 @router.post("/accounts/{reference}/status", response=ADJUSTED, summary="Hold, legal, recall, close, reactivate")
-def set_status(request, reference: str, body: StatusRequest):
+def set_status(request, reference: Text, body: StatusRequest):
     actor = require(request, Scope.ADJUSTMENTS_WRITE)
 
     def work():
@@ -82,7 +83,7 @@ def set_status(request, reference: str, body: StatusRequest):
 
 
 @router.post("/accounts/{reference}/write-off", response=ADJUSTED, summary="Write off the balance and close")
-def write_off_balance(request, reference: str, body: WriteOffRequest):
+def write_off_balance(request, reference: Text, body: WriteOffRequest):
     actor = require(request, Scope.ADJUSTMENTS_WRITE)
 
     def work():
@@ -95,7 +96,7 @@ def write_off_balance(request, reference: str, body: WriteOffRequest):
 
 @router.post("/accounts/{reference}/flags", response={200: FlagsOut, 404: Message, 409: Message, **REFUSALS},
              summary="Dispute, bankruptcy, death, vulnerability of the account's debtors")
-def set_flags(request, reference: str, body: FlagsRequest):
+def set_flags(request, reference: Text, body: FlagsRequest):
     """Flags belong to the people: every debtor of the account gets them. A debtor who also owes
     another creditor can only be flagged by arrears staff (403)."""
     actor = require(request, Scope.ADJUSTMENTS_WRITE)

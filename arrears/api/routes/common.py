@@ -1,9 +1,10 @@
 """What the routes share: finding the caller's accounts, answers built from domain rows, cursors."""
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from arrears.api.errors import InvalidQuery
+from arrears.core.money import Money, check_currency
 from arrears.ledger.events import payment_state
 from arrears.portfolio.models import Account
 
@@ -24,6 +25,11 @@ def accounts_by_reference(actor, references, action: str) -> dict[str, Account]:
     return {account.creditor_reference: account for account in rows}
 
 
+def sent_money(amount: str, currency: str, at: str = "") -> Money:
+    """An amount as the caller sent it, each part refused at its own field (`at`: "", "payments[3]." ...)."""
+    return Money.of(amount, check_currency(currency.upper(), f"{at}currency"), f"{at}amount", exact=True)
+
+
 def payment_out(payment, reference: str) -> dict:
     paid = payment_state(payment)
     return {"id": paid["id"], "payment_id": paid["external_id"], "account_reference": reference,
@@ -36,12 +42,12 @@ def after_cursor(cursor: str | None) -> int:
     if cursor in (None, ""):
         return 0
     if not cursor.isdigit() or len(cursor) > 18:
-        raise ValidationError({"cursor": [_("“%(value)s” is not a cursor from an earlier page.")
-                                          % {"value": cursor[:40]}]})
+        raise InvalidQuery({"cursor": [_("“%(value)s” is not a cursor from an earlier page.")
+                                       % {"value": cursor[:40]}]})
     return int(cursor)
 
 
 def page_size(limit: int) -> int:
     if not 1 <= limit <= MAX_PAGE:
-        raise ValidationError({"limit": [_("The page size must be between 1 and %(max)s.") % {"max": MAX_PAGE}]})
+        raise InvalidQuery({"limit": [_("The page size must be between 1 and %(max)s.") % {"max": MAX_PAGE}]})
     return limit

@@ -8,7 +8,7 @@ from ninja import Router
 from arrears.api.auth import require
 from arrears.api.models import Scope
 from arrears.api.routes.common import after_cursor, page_size
-from arrears.api.schemas import REFUSALS, EventPage
+from arrears.api.schemas import REFUSALS, EventPage, Text
 from arrears.core.models import DomainEvent
 
 router = Router(tags=["events"])
@@ -18,7 +18,7 @@ SETTLE = dt.timedelta(seconds=2)
 
 
 @router.get("/events", response={200: EventPage, **REFUSALS}, summary="Events after a cursor, oldest first")
-def feed(request, cursor: str | None = None, limit: int = 100, type: str | None = None):  # noqa: A002 - API name
+def feed(request, cursor: Text | None = None, limit: int = 100, type: Text | None = None):  # noqa: A002 - API name
     actor = require(request, Scope.EVENTS_READ)
     size = page_size(limit)
     rows = (DomainEvent.objects.visible_to(actor).filter(pk__gt=after_cursor(cursor),

@@ -16,6 +16,7 @@ from arrears.api.routes.common import (
     after_cursor,
     page_size,
     payment_out,
+    sent_money,
 )
 from arrears.api.schemas import (
     REFUSALS,
@@ -26,9 +27,9 @@ from arrears.api.schemas import (
     PaymentRequest,
     PaymentResult,
     ReversalRequest,
+    Text,
 )
 from arrears.core import roles
-from arrears.core.money import Money
 from arrears.ledger.models import Payment
 from arrears.ledger.queries import account_state
 from arrears.ledger.services import PaymentIn, post_payments, reverse_payment
@@ -49,7 +50,7 @@ def _post(actor, rows: list[PaymentRequest], single: bool) -> list[dict]:
                                                 % {"ref": row.account_reference}]
             continue
         try:
-            amount = Money.of(row.amount, row.currency.upper(), f"{at}amount", exact=True)
+            amount = sent_money(row.amount, row.currency, at)
         except ValidationError as exc:
             errors.update(exc.message_dict)
             continue
@@ -95,7 +96,7 @@ def create_payments(request, body: PaymentBatchRequest):
 
 @router.post("/payments/{payment_id}/reverse", response={200: PaymentResult, 404: Message, 409: Message, **REFUSALS},
              summary="Reverse a payment (returned, misapplied)")
-def reverse(request, payment_id: str, body: ReversalRequest):
+def reverse(request, payment_id: Text, body: ReversalRequest):
     actor = require(request, Scope.ADJUSTMENTS_WRITE)
 
     def work():
@@ -114,7 +115,7 @@ def reverse(request, payment_id: str, body: ReversalRequest):
 
 @router.get("/accounts/{reference}/payments", response={200: PaymentPage, 404: Message, **REFUSALS},
             summary="An account's payments, oldest first")
-def account_payments(request, reference: str, cursor: str | None = None, limit: int = 100):
+def account_payments(request, reference: Text, cursor: Text | None = None, limit: int = 100):
     actor = require(request, Scope.ACCOUNTS_READ)
     account = account_for(actor, reference, roles.VIEW)
     size = page_size(limit)

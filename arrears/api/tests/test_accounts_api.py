@@ -59,4 +59,4 @@ def test_the_event_feed_pages_by_cursor_and_shows_only_this_creditor(api, book, 
 
 def test_a_cursor_that_is_not_one_is_refused(api, book):
     answer = api.call("get", "/events?cursor=abc")
-    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "cursor"]
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", "cursor"]

@@ -54,6 +54,10 @@ def test_the_same_key_with_another_body_is_a_conflict_that_says_so(api, book):
     ({"amount": "9999999999999999999.00"}, ["body", "amount"]),
     ({"value_date": "2031-01-01"}, ["body", "value_date"]),
     ({"method": "bitcoin"}, ["body", "method"]),
+    ({"currency": "XYZ"}, ["body", "currency"]),
+    ({"account_reference": "GR-\x000"}, ["body", "account_reference"]),  # PostgreSQL could not even look it up
+    ({"value_date": 0}, ["body", "value_date"]),  # not 1970-01-01: the document asks for YYYY-MM-DD
+    ({"value_date": "2026-11-20T00:00:00"}, ["body", "value_date"]),
 ])
 def test_bad_payments_are_refused_with_the_field_and_nothing_is_posted(api, book, change, where):
     answer = api.call("post", "/payments", payment(**change))
@@ -73,6 +77,27 @@ def test_a_batch_with_one_bad_row_posts_nothing_and_names_the_row(api, book):
     answer = api.call("post", "/payments/batch", {"payments": rows})
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["body", "payments", 1, "currency"]
+    assert Payment.objects.count() == 0
+
+
+def test_an_unknown_currency_in_a_batch_names_the_row(api, book):
+    rows = [payment(payment_id="b-1"), payment(payment_id="b-2", currency="XYZ")]
+    answer = api.call("post", "/payments/batch", {"payments": rows})
+    assert answer.status_code == 422
+    assert [error["loc"] for error in answer.json()["detail"]] == [["body", "payments", 1, "currency"]]
+
+
+@pytest.mark.parametrize("path", ["/accounts/GR%000001", "/accounts/GR-0001/payments?cursor=%00", "/events?type=%00"])
+def test_a_nul_character_in_a_path_or_query_is_refused_not_a_crash(api, book, path):
+    answer = api.call("get", path)
+    assert answer.status_code == 422 and answer.json()["detail"][0]["type"] == "nul_character"
+    assert AuditEvent.objects.filter(action="api.call").get().after["status"] == 422
+
+
+def test_a_nul_character_in_the_key_or_the_idempotency_key_is_refused(api, book):
+    assert api.call("get", "/accounts", key="ark_ab\x00c_secret").status_code == 401
+    answer = api.call("post", "/payments", payment(), **{"Idempotency-Key": "k\x001"})
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
     assert Payment.objects.count() == 0
 
 

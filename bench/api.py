@@ -40,7 +40,8 @@ def _database_url(settings_dict) -> str:
     user = settings_dict.get("USER") or ""
     password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
     at = f"{user}{password}@" if user else ""
-    return f"postgres://{at}{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    host = f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
+    return f"postgres://{at}{host}/{settings_dict['NAME']}"
 
 
 @contextmanager

@@ -171,6 +171,7 @@ def seed_book(accounts: int, seed: int = 1, progress: bool = False, business_dat
         writer.validate(_bulk_load(writer, book, first, accounts, tally))
     else:
         _chunked_load(writer, book, first, accounts, tally)
+        writer.analyze()
     seconds = time.perf_counter() - started
     record(actor=SEED, action="book.seeded", object_type="portfolio.book", object_id=f"seed-{seed}",
            after={"seed": seed, "business_date": business_date.isoformat(), "first_account_number": first,

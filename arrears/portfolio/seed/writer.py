@@ -138,8 +138,14 @@ class PostgresWriter:
             for statement in rebuild.first + rebuild.later:
                 cursor.execute(statement)
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's constraints are initially deferred
-            for table in tables:
-                cursor.execute(f"ANALYZE {quote(table)}")
+        self.analyze()
+
+    def analyze(self) -> None:
+        """Fresh planner statistics for the seeded tables, so the first queries on a new book are planned
+        for its size rather than for empty tables (autovacuum would get there, later)."""
+        with connection.cursor() as cursor:
+            for model in MODELS:
+                cursor.execute(f"ANALYZE {_quoted(model)}")
 
     def validate(self, foreign_keys) -> None:
         """Check the rows already in place against foreign keys added NOT VALID: after commit, on as many
@@ -211,6 +217,10 @@ class SqliteWriter:
 
     def validate(self, foreign_keys) -> None:
         """Nothing to do: the bulk path is PostgreSQL's."""
+
+    def analyze(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def writer_for_connection():

@@ -80,6 +80,7 @@ class PaymentIn:
 class PaymentOutcome:
     payment: Payment
     created: bool  # False: the same payment had been posted before; nothing new was written
+    account: Account | None = None  # the account as the batch left it (balances, DPD, bucket, status)
 
 
 @dataclass
@@ -244,6 +245,8 @@ def post_payments(*, actor, payments: list[PaymentIn], business_date: dt.date | 
             if outcomes[row] is None:  # a twin of an earlier row in this batch
                 key = (accounts[p.account_id].creditor_id, p.source, p.external_id)
                 outcomes[row] = PaymentOutcome(by_key[key], created=False)
+        for outcome in outcomes:
+            outcome.account = accounts[outcome.payment.account_id]
     return outcomes
 
 

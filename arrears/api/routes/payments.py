@@ -59,14 +59,15 @@ def _post(actor, rows: list[PaymentRequest], single: bool) -> list[dict]:
                                   designation=tuple(row.allocation_hint) if row.allocation_hint else None))
     if errors:
         raise ValidationError(errors)
-    outcomes = post_payments(actor=actor, payments=payments)
-    fresh = {a.pk: a for a in Account.objects.visible_to(actor, roles.POST_PAYMENTS)
-             .filter(pk__in={p.account_id for p in payments})}
+    # The accounts come back locked and up to date from post_payments, which authorised the actor for them.
+    states = {}
     results = []
-    for outcome, p in zip(outcomes, payments, strict=True):
-        account = fresh[p.account_id]
+    for outcome in post_payments(actor=actor, payments=payments):
+        account = outcome.account
+        if account.pk not in states:
+            states[account.pk] = account_state(account)
         results.append({"created": outcome.created, "payment": payment_out(outcome.payment, account.creditor_reference),
-                        "account": account_state(account)})
+                        "account": states[account.pk]})
     return results
 
 

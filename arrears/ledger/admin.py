@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from arrears.core import roles
 from arrears.core.admin_base import ReadOnlyInline, ReasonForm, RoleAdmin, action_with_form, money, staff_may
+from arrears.ledger.corrections import reverse_payment
 from arrears.ledger.models import Allocation, BucketSpell, LedgerEntry, Payment
-from arrears.ledger.services import reverse_payment
 
 
 class EntryInline(ReadOnlyInline):

@@ -17,8 +17,8 @@ from arrears.core.admin_base import (
     staff_may,
 )
 from arrears.core.audit import record
+from arrears.ledger.corrections import write_off
 from arrears.ledger.models import DueItem
-from arrears.ledger.services import write_off
 from arrears.portfolio import services
 from arrears.portfolio.models import (
     Account,

@@ -24,9 +24,10 @@ from arrears.api.schemas import (
     WriteOffRequest,
 )
 from arrears.core import roles
+from arrears.ledger.corrections import write_off
 from arrears.ledger.models import EntryKind
 from arrears.ledger.queries import account_state
-from arrears.ledger.services import ChargeIn, post_charges, write_off
+from arrears.ledger.services import ChargeIn, post_charges
 from arrears.portfolio.models import Account
 from arrears.portfolio.services import change_account_status, set_debtor_flags
 

@@ -30,9 +30,10 @@ from arrears.api.schemas import (
     Text,
 )
 from arrears.core import roles
+from arrears.ledger.corrections import reverse_payment
 from arrears.ledger.models import Payment
 from arrears.ledger.queries import account_state
-from arrears.ledger.services import PaymentIn, post_payments, reverse_payment
+from arrears.ledger.services import PaymentIn, post_payments
 from arrears.portfolio.models import Account
 
 router = Router(tags=["payments"])

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from arrears.core import events
 from arrears.core.models import DomainEvent
 from arrears.core.money import Money
-from arrears.ledger.services import PaymentIn, post_payments, reverse_payment
+from arrears.ledger.corrections import reverse_payment
+from arrears.ledger.services import PaymentIn, post_payments
 from arrears.portfolio.services import change_account_status
 
 pytestmark = pytest.mark.django_db

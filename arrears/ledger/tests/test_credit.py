@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 
 from arrears.core.money import Money
+from arrears.ledger.corrections import reverse_payment
 from arrears.ledger.models import DueItem, EntryKind, LedgerEntry
 from arrears.ledger.queries import ledger_discrepancies
-from arrears.ledger.services import ChargeIn, PaymentIn, post_charges, post_payment, reverse_payment
+from arrears.ledger.services import ChargeIn, PaymentIn, post_charges, post_payment
 
 pytestmark = pytest.mark.django_db
 

@@ -12,6 +12,7 @@ from arrears.core.models import AuditEvent
 from arrears.core.money import Money
 from arrears.ledger.aging import age_book
 from arrears.ledger.allocation import OpenItem
+from arrears.ledger.corrections import reverse_payment
 from arrears.ledger.delinquency import (
     bucket_for,
     days_past_due,
@@ -21,7 +22,7 @@ from arrears.ledger.delinquency import (
 )
 from arrears.ledger.models import BucketSpell
 from arrears.ledger.queries import arrears_minor, ledger_discrepancies
-from arrears.ledger.services import ChargeIn, PaymentIn, post_payment, reverse_payment
+from arrears.ledger.services import ChargeIn, PaymentIn, post_payment
 from arrears.portfolio import services as portfolio_services
 from arrears.portfolio.models import DEFAULT_BUCKETS, Account, Creditor
 from arrears.portfolio.services import AccountIn

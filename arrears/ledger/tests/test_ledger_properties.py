@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from arrears.conftest import BUSINESS_DATE, greek_debtor
 from arrears.core.money import Money
 from arrears.ledger.allocation import DUE_DATE_FIRST, OpenItem, allocate
+from arrears.ledger.corrections import reverse_payment
 from arrears.ledger.models import OWED_COMPONENTS, Allocation, Component, DueItem, EntryKind, LedgerEntry, Payment
 from arrears.ledger.queries import balance_by_component, ledger_discrepancies
-from arrears.ledger.services import BALANCE_FIELD, ChargeIn, PaymentIn, post_charges, post_payment, reverse_payment
+from arrears.ledger.services import BALANCE_FIELD, ChargeIn, PaymentIn, post_charges, post_payment
 from arrears.portfolio import services as portfolio_services
 from arrears.portfolio.models import Account
 from arrears.portfolio.services import AccountIn, balance_charges

@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 
 from arrears.core.models import AuditEvent
 from arrears.core.money import Money
+from arrears.ledger.corrections import reverse_payment
 from arrears.ledger.models import LedgerEntry, Payment
 from arrears.ledger.queries import balance_by_component, ledger_discrepancies
-from arrears.ledger.services import PaymentConflict, PaymentIn, post_payment, reverse_payment
+from arrears.ledger.services import PaymentConflict, PaymentIn, post_payment
 
 pytestmark = pytest.mark.django_db
 

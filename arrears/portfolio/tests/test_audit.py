@@ -14,6 +14,7 @@ from arrears.core.models import AuditEvent
 from arrears.core.money import Money
 from arrears.core.roles import Role
 from arrears.ledger import aging
+from arrears.ledger import corrections as ledger_corrections
 from arrears.ledger import services as ledger_services
 from arrears.ledger.services import ChargeIn, PaymentIn
 from arrears.portfolio import services as portfolio_services
@@ -22,7 +23,7 @@ from arrears.portfolio.services import AccountIn, IdentifierIn
 
 pytestmark = pytest.mark.django_db
 
-SERVICE_MODULES = [core_services, portfolio_services, ledger_services, aging]
+SERVICE_MODULES = [core_services, portfolio_services, ledger_services, ledger_corrections, aging]
 REQUEST_ID = "req-7f3a9c2e41b8"
 
 
@@ -161,13 +162,13 @@ def post_charges_many(book, actor):
 
 def reverse_payment(book, actor):
     payment = book.paid("100.00", actor=actor)
-    ledger_services.reverse_payment(actor=actor, payment=payment, reason="returned by the bank")
+    ledger_corrections.reverse_payment(actor=actor, payment=payment, reason="returned by the bank")
     return expect("payment.reversed", payment, before={"interest_minor": 0, "principal_minor": 42500},
                   after={"interest_minor": 2500, "principal_minor": 50000, "reason": "returned by the bank"})
 
 
 def write_off(book, actor):
-    ledger_services.write_off(actor=actor, account=book.account, reason="uneconomic to pursue")
+    ledger_corrections.write_off(actor=actor, account=book.account, reason="uneconomic to pursue")
     return expect("account.written_off", book.account, before={"principal_minor": 50000, "status": "placed"},
                   after={"principal_minor": 0, "interest_minor": 0, "status": "written_off",
                          "reason": "uneconomic to pursue"})

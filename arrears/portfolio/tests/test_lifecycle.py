@@ -9,9 +9,10 @@ from django.urls import reverse
 from arrears.core.models import AuditEvent
 from arrears.core.money import Money
 from arrears.core.roles import Role
+from arrears.ledger.corrections import reverse_payment, write_off
 from arrears.ledger.models import EntryKind, LedgerEntry
 from arrears.ledger.queries import ledger_discrepancies
-from arrears.ledger.services import PaymentIn, post_payment, reverse_payment, write_off
+from arrears.ledger.services import PaymentIn, post_payment
 from arrears.portfolio.models import Account
 from arrears.portfolio.services import change_account_status
 

@@ -13,6 +13,7 @@ from arrears.core.actors import SystemActor, authorize
 from arrears.core.models import AuditEvent
 from arrears.core.money import Money
 from arrears.core.roles import Role
+from arrears.ledger import corrections as ledger_corrections
 from arrears.ledger import services as ledger_services
 from arrears.ledger.aging import age_book
 from arrears.ledger.models import Allocation, BucketSpell, DueItem, LedgerEntry, Payment
@@ -45,7 +46,7 @@ def books(system, make_creditor, make_portfolio, make_account, business_date):
         bounced = ledger_services.post_payment(actor=system, payment=PaymentIn(
             account_id=account.pk, amount=Money.of("50.00", "EUR"), source="bank", external_id="p-1",
             value_date=business_date))
-        ledger_services.reverse_payment(actor=system, payment=bounced.payment, reason="bounced")
+        ledger_corrections.reverse_payment(actor=system, payment=bounced.payment, reason="bounced")
         ledger_services.post_payment(actor=system, payment=PaymentIn(
             account_id=account.pk, amount=Money.of("30.00", "EUR"), source="bank", external_id="p-2",
             value_date=business_date))
@@ -167,9 +168,9 @@ WRITES_TO_BETA = {
     "post_charges": (Role.TEAM_LEAD, lambda actor, beta, account: ledger_services.post_charges(
         actor=actor, account=account, kind="adjustment",
         charges=[ChargeIn("fees", Money.of("10.00", "EUR"), dt.date(2026, 11, 20))])),
-    "reverse_payment": (Role.TEAM_LEAD, lambda actor, beta, account: ledger_services.reverse_payment(
+    "reverse_payment": (Role.TEAM_LEAD, lambda actor, beta, account: ledger_corrections.reverse_payment(
         actor=actor, payment=Payment.objects.get(account=account, status="posted"), reason="x")),
-    "write_off": (Role.TEAM_LEAD, lambda actor, beta, account: ledger_services.write_off(
+    "write_off": (Role.TEAM_LEAD, lambda actor, beta, account: ledger_corrections.write_off(
         actor=actor, account=account, reason="x")),
     "place_account": (Role.CREDITOR, lambda actor, beta, account: portfolio_services.place_account(
         actor=actor, portfolio=account.portfolio,

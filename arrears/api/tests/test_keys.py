@@ -64,6 +64,27 @@ def test_the_rate_limit_answers_429_with_when_to_retry(book, make_key, client):
     assert 0 < int(answers[-1]["Retry-After"]) <= 60
 
 
+def test_the_rate_limit_counts_in_redis_as_in_production(book, make_key, client, settings):
+    """Production counts in Redis (one round trip per call); the limit holds there too."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+                                   "KEY_PREFIX": "arrears-test"}}
+    from django.core.cache import cache as redis_cache
+
+    redis_cache.clear()
+    _key, full = make_key(book[0], rate_limit_per_minute=2)
+    answers = [client.get("/api/v1/accounts/GR-0001", HTTP_AUTHORIZATION=f"Bearer {full}") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    counters = redis.Redis.from_url(url).keys("arrears-test:*api-rate*")
+    assert len(counters) == 1 and 0 < redis.Redis.from_url(url).ttl(counters[0]) <= 120
+    redis_cache.clear()
+
+
 def test_the_openapi_document_is_served_without_a_key(client):
     answer = client.get("/api/v1/openapi.json")
     assert answer.status_code == 200

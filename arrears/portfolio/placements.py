@@ -265,8 +265,8 @@ class _Writer:
     def work_through(self, rows: list[_Row]) -> None:
         """Each row in order, in memory; a row that fails gets its errors and leaves no trace."""
         stored_links = self._load(rows)
-        for row in rows:
-            row.links, row.created, row.values, row.before = [], [], {}, {}
+        for row in rows:  # valid rows; a retry (after a concurrent placement) works them through afresh
+            row.links, row.created, row.values, row.before, row.result.errors = [], [], {}, {}, {}
             mark = len(self.undo)
             errors = (self._place(row) if row.existing is None
                       else self._update(row, stored_links.get(row.existing.pk, {})))

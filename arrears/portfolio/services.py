@@ -219,8 +219,12 @@ def _check_fields(instance, names: list[str]) -> None:
     """The model's own limits on these fields (length, choices), so that what passes is stored as given."""
     errors = {}
     for name in names:
+        model_field, value = instance._meta.get_field(name), getattr(instance, name)
+        allowed = not model_field.choices or value in {key for key, _label in model_field.flatchoices}
+        if len(value) <= model_field.max_length and allowed:
+            continue  # the common case, without a field's whole clean
         try:
-            instance._meta.get_field(name).clean(getattr(instance, name), instance)
+            model_field.clean(value, instance)
         except ValidationError as exc:
             errors[name] = exc.messages
     if errors:

@@ -189,3 +189,40 @@ def test_valid_rows_only_applies_around_a_row_failing_while_written_and_reports_
     assert (applied.status, applied.applied_rows) == ("applied", 2)
     assert set(Account.objects.values_list("creditor_reference", flat=True)) == {"OLD-1", "OLD-2", "GR-1", "RU-1"}
     assert ImportRowError.objects.get(batch=batch).row == 3
+
+
+def test_what_the_tables_cannot_hold_is_a_row_error_before_anything_is_written(system, creditor, portfolio,
+                                                                             business_date):
+    long_address = ContactPointIn(ContactPoint.Kind.ADDRESS, address_line1="Οδός " * 60, city="Αθήνα")
+    rows = [row("LONG-1", (greek_debtor(family_name="Π" * 101, preferred_language="de",
+                                        contact_points=[long_address]), "primary"), original_reference="R" * 65)]
+    [result] = upsert_placements(actor=system, creditor=creditor, placements=rows)
+    assert sorted(result.errors) == [
+        "placements[0].account.debtors[0].contact_points[0].address_line1",
+        "placements[0].account.debtors[0].family_name", "placements[0].account.debtors[0].preferred_language",
+        "placements[0].account.original_reference"]
+    assert "at most 100 characters" in result.errors["placements[0].account.debtors[0].family_name"][0]
+    assert not Account.objects.exists()
+
+
+@pytest.mark.parametrize("all_or_nothing", [False, True])
+def test_an_account_placed_meanwhile_by_someone_else_is_that_rows_error(system, creditor, portfolio, make_account,
+                                                                        monkeypatch, all_or_nothing):
+    from arrears.portfolio import placements
+
+    make_account(portfolio, reference="RACE-1")  # placed after the batch looked for it
+    looked = placements._load_context
+
+    def blind(creditor, rows):
+        context = looked(creditor, rows)
+        context.existing.clear()
+        return context
+
+    monkeypatch.setattr(placements, "_load_context", blind)
+    rows = [row("NEW-1", (greek_debtor(), "primary")), row("RACE-1", (greek_debtor(), "primary"))]
+    results = upsert_placements(actor=system, creditor=creditor, placements=rows, all_or_nothing=all_or_nothing)
+    assert list(results[1].errors) == ["placements[1].account.creditor_reference"]
+    assert "placed at the same time" in results[1].errors["placements[1].account.creditor_reference"][0]
+    assert (results[0].created, results[0].errors) == (not all_or_nothing, {})
+    assert Account.objects.filter(creditor_reference="NEW-1").exists() is not all_or_nothing
+    assert Account.objects.get(creditor_reference="RACE-1").debtors.count() == 1

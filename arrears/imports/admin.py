@@ -2,14 +2,18 @@
 to apply a validated batch. Writes go through imports.services; applying runs as a task."""
 
 from django import forms
-from django.contrib import admin
-from django.urls import reverse
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from arrears.core import roles
 from arrears.core.admin_base import RoleAdmin, ServiceForm, action_with_form, changed_values, staff_may
 from arrears.imports import services
+from arrears.imports.forms import UploadForm, may_upload
 from arrears.imports.models import ImportBatch, ImportProfile, ImportRowError
 
 
@@ -46,24 +50,62 @@ class ConfirmForm(forms.Form):
     """Nothing to fill in: the intermediate page is the confirmation."""
 
 
+RUNNING = (ImportBatch.Status.VALIDATING, ImportBatch.Status.APPLYING)
+
+
 @admin.register(ImportBatch)
 class ImportBatchAdmin(RoleAdmin):
+    change_list_template = "admin/change_list_with_upload.html"
+    change_form_template = "admin/imports/importbatch/change_form.html"
     list_display = ["__str__", "creditor", "kind", "status", "mode", "progress_shown", "total_rows", "valid_rows",
                     "invalid_rows", "applied_rows", "created_at"]
     list_filter = ["status", "kind", "creditor"]
     search_fields = ["file_name", "sha256"]
     list_select_related = ["creditor"]
-    fields = ["creditor", "kind", "profile", "file_name", "sha256", "size", "status", "mode", "progress_shown",
-              "total_rows", "valid_rows", "invalid_rows", "applied_rows", "message", "errors_link", "created_by",
-              "created_at", "validated_at", "applied_at"]
+    fields = ["creditor", "kind", "profile", "portfolio", "file_name", "sha256", "size", "status", "mode",
+              "progress_shown", "total_rows", "valid_rows", "invalid_rows", "applied_rows", "message", "errors_link",
+              "created_by", "created_at", "validated_at", "applied_at"]
     readonly_fields = fields
     actions = ["apply_all_or_nothing", "apply_valid_only"]
 
     @admin.display(description=_("progress"))
     def progress_shown(self, batch):
-        if batch.status in (ImportBatch.Status.VALIDATING, ImportBatch.Status.APPLYING) and batch.total_rows:
-            return f"{batch.progress} / {batch.total_rows}"
+        if batch.status == ImportBatch.Status.APPLYING and batch.total_rows:
+            return format_html('<progress value="{}" max="{}"></progress> {} / {}', batch.progress, batch.total_rows,
+                               batch.progress, batch.total_rows)
+        if batch.status == ImportBatch.Status.VALIDATING:
+            return format_html("<progress></progress> {}", _("%(rows)s rows read") % {"rows": batch.progress})
         return batch.progress
+
+    def get_urls(self):
+        upload = self.admin_site.admin_view(self.upload_view)
+        return [path("upload/", upload, name="imports_importbatch_upload"), *super().get_urls()]
+
+    def upload_view(self, request):
+        """A file in, its batch created and validated in the background; then the batch's page."""
+        if not may_upload(request.user):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST" and form.is_valid() and form.start() is not None:
+            messages.success(request, _("“%(name)s” is being validated; nothing is applied until you apply it.")
+                             % {"name": form.batch.file_name})
+            return redirect("admin:imports_importbatch_change", form.batch.pk)
+        context = {**self.admin_site.each_context(request), "title": _("Upload a placement or payment file"),
+                   "opts": self.model._meta, "form": form, "intro": _(
+                       "The file is checked first (its type, size, encoding and header), then every row is validated "
+                       "in the background while its batch's page shows the progress. Nothing is applied until you "
+                       "apply the batch.")}
+        return TemplateResponse(request, "admin/upload.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        if may_upload(request.user):
+            extra_context = {**(extra_context or {}), "upload_url": reverse("admin:imports_importbatch_upload"),
+                             "upload_label": _("Upload a file")}
+        return super().changelist_view(request, extra_context)
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["running"] = obj is not None and obj.status in RUNNING
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @admin.display(description=_("row errors"))
     def errors_link(self, batch):

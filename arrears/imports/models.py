@@ -75,6 +75,10 @@ class ImportBatch(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=ImportKind.choices)
     profile = models.ForeignKey(ImportProfile, on_delete=models.PROTECT, related_name="batches",
                                 verbose_name=_("profile"))
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("portfolio"),
+                                  help_text=_("Placements: where rows that name no portfolio go (otherwise the "
+                                              "profile's default portfolio)."))
     file_name = models.CharField(_("file name"), max_length=255)
     stored_name = models.CharField(_("stored file"), max_length=255, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64)

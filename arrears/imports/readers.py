@@ -6,6 +6,7 @@ import codecs
 import csv
 import zipfile
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv", ".txt")
 ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -50,6 +52,31 @@ def read_rows(path: Path, file_name: str, fmt: FileFormat, expected: list[str]) 
         yield number, {name: values[i] if i < len(values) else None for i, name in enumerate(header) if name}
     if header is None:
         raise file_error(_("The file has no header row and no data."))
+
+
+def check_file(path: Path, file_name: str, fmt: FileFormat, expected: list[str]) -> None:
+    """Before a file is taken in (an upload): a CSV or XLSX file by its name and by its content, readable in
+    the profile's encoding to its last line, with the header the profile maps and at least one row.
+    Raises a file error that says which of these it is not; reads the file, keeps nothing."""
+    name = file_name.lower()
+    if not name.endswith(CSV_SUFFIXES + XLSX_SUFFIXES):
+        raise file_error(_("“%(name)s” is neither a CSV file (.csv, .txt) nor an XLSX workbook (.xlsx); only those "
+                           "can be imported.") % {"name": file_name})
+    with open(path, "rb") as raw:
+        start = raw.read(4)
+        if not start:
+            raise file_error(_("The file is empty."))
+        if is_xlsx(name) and start != ZIP_MAGIC:
+            raise file_error(_("The file is named as an XLSX workbook but is not one (a CSV file saved under "
+                               "another name?)."))
+    with closing(read_rows(path, file_name, fmt, expected)) as rows:
+        first = next(rows, None)
+    if not is_xlsx(name):
+        with open(path, "rb") as raw:
+            for _line in _decoded_lines(raw, fmt.encoding):  # an undecodable byte anywhere, not only at the top
+                pass
+    if first is None:
+        raise file_error(_("The file has its header but no rows to import."))
 
 
 def _blank(value) -> bool:

@@ -119,16 +119,20 @@ def _already_imported(batch: ImportBatch) -> ValidationError:
 
 
 def start_import(*, actor, creditor: Creditor, profile: ImportProfile, file_name: str, content: bytes | None = None,
-                 path=None, mode: str = Mode.ALL_OR_NOTHING, background: bool = False,
-                 on_progress=None) -> ImportBatch:
+                 path=None, mode: str = Mode.ALL_OR_NOTHING, portfolio: Portfolio | None = None,
+                 background: bool = False, on_progress=None) -> ImportBatch:
     """Record the file and validate every row (in a task when `background`). Nothing is applied here.
 
     A file already imported for this creditor (same SHA-256) is refused, naming the earlier batch.
     A file that cannot be read at all leaves the batch failed, with the reason in its message.
+    `portfolio` (placements): where rows that name none go, instead of the profile's default.
     `on_progress(batch)` is called after each chunk (the CLI prints it)."""
     authorize(actor, action_for(profile.kind), creditor.pk)
     if profile.creditor_id != creditor.pk:
         raise ValidationError({"profile": _("Profile %(name)s belongs to another creditor.") % {"name": profile}})
+    if portfolio is not None and (portfolio.creditor_id != creditor.pk or profile.kind != ImportKind.PLACEMENTS):
+        raise ValidationError({"portfolio": _("Portfolio %(code)s is not one of %(creditor)s's that placements can "
+                                              "go into.") % {"code": portfolio.code, "creditor": creditor.code}})
     if mode not in Mode.values:
         raise ValidationError({"mode": _("“%(value)s” is not an apply mode.") % {"value": mode}})
     if (content is None) == (path is None):
@@ -142,12 +146,13 @@ def start_import(*, actor, creditor: Creditor, profile: ImportProfile, file_name
     try:
         with transaction.atomic():
             batch = ImportBatch.objects.create(
-                creditor=creditor, kind=profile.kind, profile=profile, file_name=Path(file_name).name[:255],
-                stored_name=stored, sha256=sha, size=size, mode=mode,
+                creditor=creditor, kind=profile.kind, profile=profile, portfolio=portfolio,
+                file_name=Path(file_name).name[:255], stored_name=stored, sha256=sha, size=size, mode=mode,
                 created_by=actor if getattr(actor, "pk", None) else None)
             record(actor=actor, action="import.started", obj=batch, creditor_id=creditor.pk,
                    after={"file_name": batch.file_name, "sha256": sha, "size": size, "kind": batch.kind,
-                          "profile": profile.name, "mode": mode})
+                          "profile": profile.name, "mode": mode,
+                          **({"portfolio": portfolio.code} if portfolio else {})})
     except IntegrityError:
         (imports_dir() / stored).unlink(missing_ok=True)
         raise _already_imported(ImportBatch.objects.filter(creditor=creditor, sha256=sha)
@@ -175,11 +180,12 @@ def _chunks(batch: ImportBatch):
                      FileFormat(profile.delimiter, profile.encoding), list(profile.columns))
     portfolios = ({p.code: p for p in Portfolio.objects.filter(creditor_id=batch.creditor_id)}
                   if batch.kind == ImportKind.PLACEMENTS else {})
+    by_id = {p.pk: p for p in portfolios.values()}
+    default_code = by_id[batch.portfolio_id].code if batch.portfolio_id in by_id else profile.default_portfolio_code
     chunk = []
     for number, raw in rows:
         if batch.kind == ImportKind.PLACEMENTS:
-            chunk.append(cols.map_placement(number, raw, profile.columns, options, profile.default_portfolio_code,
-                                            portfolios))
+            chunk.append(cols.map_placement(number, raw, profile.columns, options, default_code, portfolios))
         else:
             chunk.append(cols.map_payment(number, raw, profile.columns, options))
         if len(chunk) == CHUNK:

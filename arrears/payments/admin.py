@@ -3,14 +3,18 @@ rule matched. Lines leave the queue only through payments.services (matched by h
 reason), so each change is validated and audited; nothing here is edited or deleted directly."""
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from arrears.core import roles
 from arrears.core.admin_base import ReasonForm, RoleAdmin, ServiceForm, action_with_form, money, staff_may
 from arrears.payments import services
+from arrears.payments.forms import StatementUploadForm
 from arrears.payments.models import BankStatement, CollectionAccount, StatementLine
 from arrears.payments.queries import account_for_manual_match
 from arrears.portfolio.models import Creditor, Portfolio
@@ -50,6 +54,7 @@ class CollectionAccountAdmin(RoleAdmin):
 
 @admin.register(BankStatement)
 class BankStatementAdmin(RoleAdmin):
+    change_list_template = "admin/change_list_with_upload.html"
     list_display = ["file_name", "collection_account", "source_format", "imported_at", "created_by_label",
                     "line_count", "matched_count", "unmatched_count", "ignored_count", "posted_count"]
     list_filter = ["source_format", "creditor"]
@@ -60,6 +65,37 @@ class BankStatementAdmin(RoleAdmin):
               "message_id", "created_by_label", "imported_at", "line_count", "matched_count", "unmatched_count",
               "ignored_count", "posted_count"]
     readonly_fields = fields
+
+    def get_urls(self):
+        upload = self.admin_site.admin_view(self.upload_view)
+        return [path("upload/", upload, name="payments_bankstatement_upload"), *super().get_urls()]
+
+    def upload_view(self, request):
+        """A statement in: its lines stored, matched and posted at once; then the statement's page."""
+        if not staff_may(request, roles.POST_PAYMENTS):
+            raise PermissionDenied
+        form = StatementUploadForm(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST" and form.is_valid() and form.start() is not None:
+            statement = form.result.statement
+            messages.success(request, _("Statement “%(name)s” imported: %(lines)s lines; %(matched)s matched, "
+                                        "%(unmatched)s left in the queue of unmatched lines; payments posted: "
+                                        "%(posted)s.")
+                             % {"name": statement.file_name, "lines": statement.line_count,
+                                "matched": statement.matched_count, "unmatched": statement.unmatched_count,
+                                "posted": statement.posted_count})
+            return redirect("admin:payments_bankstatement_change", statement.pk)
+        context = {**self.admin_site.each_context(request), "title": _("Upload a bank statement"),
+                   "opts": self.model._meta, "form": form, "intro": _(
+                       "The whole file is read first: a file that cannot be read stores nothing. Its credits are then "
+                       "matched to accounts (by RF reference, the creditor's reference, or amount and name) and "
+                       "posted; the rest wait in the queue of unmatched lines. A file is imported once.")}
+        return TemplateResponse(request, "admin/upload.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        if staff_may(request, roles.POST_PAYMENTS):
+            extra_context = {**(extra_context or {}), "upload_url": reverse("admin:payments_bankstatement_upload"),
+                             "upload_label": _("Upload a statement")}
+        return super().changelist_view(request, extra_context)
 
 
 class ManualMatchForm(forms.Form):

@@ -7,7 +7,9 @@ services so that each one is validated whole and audited.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +47,49 @@ class RoleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class UploadMixin:
+    """A change list with an upload button and the upload page behind it (admin/upload.html).
+
+    The form's `start()` does the work through a service and returns None when it refused the file
+    (its errors are then on the form); `uploaded` says where to go on success."""
+
+    change_list_template = "admin/change_list_with_upload.html"
+    upload_form_class = None
+    upload_label = upload_title = upload_intro = ""
+
+    def may_upload(self, request) -> bool:
+        raise NotImplementedError
+
+    def uploaded(self, request, form):
+        raise NotImplementedError
+
+    def _upload_url_name(self) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_upload"
+
+    def get_urls(self):
+        upload = self.admin_site.admin_view(self.upload_view)
+        return [path("upload/", upload, name=self._upload_url_name()), *super().get_urls()]
+
+    def upload_view(self, request):
+        if not self.may_upload(request):
+            raise PermissionDenied
+        form = self.upload_form_class(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST" and form.is_valid() and form.start() is not None:
+            return self.uploaded(request, form)
+        context = {**self.admin_site.each_context(request), "title": self.upload_title, "opts": self.model._meta,
+                   "form": form, "intro": self.upload_intro}
+        return TemplateResponse(request, "admin/upload.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        if self.may_upload(request):
+            extra_context = {**(extra_context or {}), "upload_label": self.upload_label,
+                             "upload_url": reverse(f"admin:{self._upload_url_name()}")}
+        return super().changelist_view(request, extra_context)
+
+    def redirect_to_change(self, obj):
+        return redirect(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change", obj.pk)
 
 
 class ReadOnlyInline(admin.TabularInline):

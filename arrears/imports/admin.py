@@ -3,15 +3,19 @@ to apply a validated batch. Writes go through imports.services; applying runs as
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from arrears.core import roles
-from arrears.core.admin_base import RoleAdmin, ServiceForm, action_with_form, changed_values, staff_may
+from arrears.core.admin_base import (
+    RoleAdmin,
+    ServiceForm,
+    UploadMixin,
+    action_with_form,
+    changed_values,
+    staff_may,
+)
 from arrears.imports import services
 from arrears.imports.forms import UploadForm, may_upload
 from arrears.imports.models import ImportBatch, ImportProfile, ImportRowError
@@ -54,8 +58,13 @@ RUNNING = (ImportBatch.Status.VALIDATING, ImportBatch.Status.APPLYING)
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(RoleAdmin):
-    change_list_template = "admin/change_list_with_upload.html"
+class ImportBatchAdmin(UploadMixin, RoleAdmin):
+    upload_form_class = UploadForm
+    upload_label = _("Upload a file")
+    upload_title = _("Upload a placement or payment file")
+    upload_intro = _("The file is checked first (its type, size, encoding and header), then every row is validated "
+                     "in the background while its batch's page shows the progress. Nothing is applied until you "
+                     "apply the batch.")
     change_form_template = "admin/imports/importbatch/change_form.html"
     list_display = ["__str__", "creditor", "kind", "status", "mode", "progress_shown", "total_rows", "valid_rows",
                     "invalid_rows", "applied_rows", "created_at"]
@@ -77,31 +86,13 @@ class ImportBatchAdmin(RoleAdmin):
             return format_html("<progress></progress> {}", _("%(rows)s rows read") % {"rows": batch.progress})
         return batch.progress
 
-    def get_urls(self):
-        upload = self.admin_site.admin_view(self.upload_view)
-        return [path("upload/", upload, name="imports_importbatch_upload"), *super().get_urls()]
+    def may_upload(self, request):
+        return may_upload(request.user)
 
-    def upload_view(self, request):
-        """A file in, its batch created and validated in the background; then the batch's page."""
-        if not may_upload(request.user):
-            raise PermissionDenied
-        form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
-        if request.method == "POST" and form.is_valid() and form.start() is not None:
-            messages.success(request, _("“%(name)s” is being validated; nothing is applied until you apply it.")
-                             % {"name": form.batch.file_name})
-            return redirect("admin:imports_importbatch_change", form.batch.pk)
-        context = {**self.admin_site.each_context(request), "title": _("Upload a placement or payment file"),
-                   "opts": self.model._meta, "form": form, "intro": _(
-                       "The file is checked first (its type, size, encoding and header), then every row is validated "
-                       "in the background while its batch's page shows the progress. Nothing is applied until you "
-                       "apply the batch.")}
-        return TemplateResponse(request, "admin/upload.html", context)
-
-    def changelist_view(self, request, extra_context=None):
-        if may_upload(request.user):
-            extra_context = {**(extra_context or {}), "upload_url": reverse("admin:imports_importbatch_upload"),
-                             "upload_label": _("Upload a file")}
-        return super().changelist_view(request, extra_context)
+    def uploaded(self, request, form):
+        messages.success(request, _("“%(name)s” is being validated; nothing is applied until you apply it.")
+                         % {"name": form.batch.file_name})
+        return self.redirect_to_change(form.batch)
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         context["running"] = obj is not None and obj.status in RUNNING

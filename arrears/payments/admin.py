@@ -4,15 +4,20 @@ reason), so each change is validated and audited; nothing here is edited or dele
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from arrears.core import roles
-from arrears.core.admin_base import ReasonForm, RoleAdmin, ServiceForm, action_with_form, money, staff_may
+from arrears.core.admin_base import (
+    ReasonForm,
+    RoleAdmin,
+    ServiceForm,
+    UploadMixin,
+    action_with_form,
+    money,
+    staff_may,
+)
 from arrears.payments import services
 from arrears.payments.forms import StatementUploadForm
 from arrears.payments.models import BankStatement, CollectionAccount, StatementLine
@@ -53,8 +58,14 @@ class CollectionAccountAdmin(RoleAdmin):
 
 
 @admin.register(BankStatement)
-class BankStatementAdmin(RoleAdmin):
-    change_list_template = "admin/change_list_with_upload.html"
+class BankStatementAdmin(UploadMixin, RoleAdmin):
+    upload_form_class = StatementUploadForm
+    upload_label = gettext_lazy("Upload a statement")
+    upload_title = gettext_lazy("Upload a bank statement")
+    upload_intro = gettext_lazy(
+        "The whole file is read first: a file that cannot be read stores nothing. Its credits are then matched to "
+        "accounts (by RF reference, the creditor's reference, or amount and name) and posted; the rest wait in "
+        "the queue of unmatched lines. A file is imported once.")
     list_display = ["file_name", "collection_account", "source_format", "imported_at", "created_by_label",
                     "line_count", "matched_count", "unmatched_count", "ignored_count", "posted_count"]
     list_filter = ["source_format", "creditor"]
@@ -66,36 +77,18 @@ class BankStatementAdmin(RoleAdmin):
               "ignored_count", "posted_count"]
     readonly_fields = fields
 
-    def get_urls(self):
-        upload = self.admin_site.admin_view(self.upload_view)
-        return [path("upload/", upload, name="payments_bankstatement_upload"), *super().get_urls()]
+    def may_upload(self, request):
+        return staff_may(request, roles.POST_PAYMENTS)
 
-    def upload_view(self, request):
-        """A statement in: its lines stored, matched and posted at once; then the statement's page."""
-        if not staff_may(request, roles.POST_PAYMENTS):
-            raise PermissionDenied
-        form = StatementUploadForm(request.POST or None, request.FILES or None, user=request.user)
-        if request.method == "POST" and form.is_valid() and form.start() is not None:
-            statement = form.result.statement
-            messages.success(request, _("Statement “%(name)s” imported: %(lines)s lines; %(matched)s matched, "
-                                        "%(unmatched)s left in the queue of unmatched lines; payments posted: "
-                                        "%(posted)s.")
-                             % {"name": statement.file_name, "lines": statement.line_count,
-                                "matched": statement.matched_count, "unmatched": statement.unmatched_count,
-                                "posted": statement.posted_count})
-            return redirect("admin:payments_bankstatement_change", statement.pk)
-        context = {**self.admin_site.each_context(request), "title": _("Upload a bank statement"),
-                   "opts": self.model._meta, "form": form, "intro": _(
-                       "The whole file is read first: a file that cannot be read stores nothing. Its credits are then "
-                       "matched to accounts (by RF reference, the creditor's reference, or amount and name) and "
-                       "posted; the rest wait in the queue of unmatched lines. A file is imported once.")}
-        return TemplateResponse(request, "admin/upload.html", context)
-
-    def changelist_view(self, request, extra_context=None):
-        if staff_may(request, roles.POST_PAYMENTS):
-            extra_context = {**(extra_context or {}), "upload_url": reverse("admin:payments_bankstatement_upload"),
-                             "upload_label": _("Upload a statement")}
-        return super().changelist_view(request, extra_context)
+    def uploaded(self, request, form):
+        statement = form.result.statement
+        messages.success(request, _("Statement “%(name)s” imported: %(lines)s lines; %(matched)s matched, "
+                                    "%(unmatched)s left in the queue of unmatched lines; payments posted: "
+                                    "%(posted)s.")
+                         % {"name": statement.file_name, "lines": statement.line_count,
+                            "matched": statement.matched_count, "unmatched": statement.unmatched_count,
+                            "posted": statement.posted_count})
+        return self.redirect_to_change(statement)
 
 
 class ManualMatchForm(forms.Form):

@@ -95,8 +95,9 @@ class PaymentMaker:
             reference, currency = self.accounts[self.rng.randrange(len(self.accounts))]
             cents = self.rng.randrange(100, 5000)
             number = self.n
-        return {"account_reference": reference, "payment_id": f"bench-{number}", "amount": f"{cents / 100:.2f}",
-                "currency": currency, "value_date": value_date, "method": "transfer"}
+        return {"account_reference": reference, "payment_id": f"bench-{number}",
+                "amount": f"{cents // 100}.{cents % 100:02d}", "currency": currency, "value_date": value_date,
+                "method": "transfer"}
 
 
 def _check(response, expected: int):

@@ -22,6 +22,10 @@ def envint(name, default):
     return int(os.getenv(name, default))
 
 
+def envfloat(name, default):
+    return float(os.getenv(name, default))
+
+
 def envlist(name, default):
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
@@ -116,6 +120,11 @@ DATABASE_URL = os.getenv("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", "60"))}
     DATABASES["default"]["TEST"] = {"NAME": os.getenv("TEST_DATABASE_NAME") or None}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # Parameters bound by the server, and statements prepared once per connection after a few uses:
+        # the hot paths (payments, placements) then skip parsing and planning on every call.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["server_side_binding"] = envbool("DB_SERVER_SIDE_BINDING", "true")
 else:
     DATABASES = {
         "default": {
@@ -153,8 +162,15 @@ TASKS = {
     "default": {
         "BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend",
         "OPTIONS": {"enqueue_on_commit": True},
-    }
+    },
+    # The same queue, enqueueing at once: for work that must be queued before its transaction
+    # commits (the event dispatcher hands out events it is claiming).
+    "now": {"BACKEND": "huey.contrib.djhuey.tasks_backend.HueyBackend", "OPTIONS": {"enqueue_on_commit": False}},
 }
+
+# How long the domain-event dispatcher gathers commits before handing them to subscribers (seconds):
+# the delay an event may wait, against one task per window instead of one per transaction.
+EVENT_DISPATCH_WINDOW_SECONDS = envfloat("EVENT_DISPATCH_WINDOW_SECONDS", "0" if TESTING else "0.2")
 
 # The shared cache counts API calls per key for rate limits: Redis in production, so every web
 # process counts together; files next to the database for the demo; memory in tests.

@@ -3,14 +3,13 @@
 import datetime as dt
 import time
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from arrears.api.keys import ApiActor, matches, split_key
 from arrears.api.models import ApiKey
+from arrears.core import shared_cache
 
 LAST_USED_EVERY = dt.timedelta(minutes=1)  # a write per call would make the key row a hot spot
 
@@ -23,29 +22,11 @@ class ApiRefusal(Exception):  # noqa: N818 - an answer, not a bug
         self.status, self.message, self.retry_after, self.prefix = status, message, retry_after, prefix
 
 
-def _count_call(counter: str) -> int:
-    """Add one to the window's counter and return it. On Redis one round trip (INCR, and EXPIRE when the
-    window is new); other caches through Django's cache API."""
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        name = backend.make_and_validate_key(counter)
-        pipe = backend._cache.get_client(name, write=True).pipeline(transaction=False)
-        pipe.incr(name)
-        pipe.expire(name, 120, nx=True)
-        return pipe.execute()[0]
-    cache.add(counter, 0, timeout=120)
-    try:
-        return cache.incr(counter)
-    except ValueError:  # evicted between add and incr
-        cache.set(counter, 1, timeout=120)
-        return 1
-
-
 def _rate_limit(key: ApiKey) -> None:
     """A fixed one-minute window per key, counted in the shared cache (Redis in production)."""
     now = time.time()
     window = int(now // 60)
-    used = _count_call(f"api-rate:{key.pk}:{window}")
+    used = shared_cache.count(f"api-rate:{key.pk}:{window}", expires=120)
     if used > key.rate_limit_per_minute:
         raise ApiRefusal(429, _("Rate limit of %(limit)s requests a minute reached for key %(prefix)s.")
                          % {"limit": key.rate_limit_per_minute, "prefix": key.prefix},
@@ -57,7 +38,7 @@ class ApiKeyAuth(HttpBearer):
 
     def authenticate(self, request, token):
         prefix = split_key(token)
-        key = ApiKey.objects.filter(prefix=prefix).first() if prefix else None
+        key = next(iter(ApiKey.objects.filter(prefix=prefix)[:1]), None) if prefix else None  # prefix is unique
         if key is None or not matches(key, token):
             raise ApiRefusal(401, _("This API key is not valid."), prefix=prefix or "")
         now = timezone.now()

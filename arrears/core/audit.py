@@ -42,7 +42,7 @@ def audit_event(*, actor, action: str, obj=None, object_type: str = "", object_i
 
 def record(**kwargs) -> AuditEvent:
     event = audit_event(**kwargs)
-    event.save()
+    insert_objects(AuditEvent, [event])
     return event
 
 

@@ -104,6 +104,8 @@ class DomainEvent(models.Model):
     account_id = models.BigIntegerField(_("account id"), null=True, blank=True)
     payload = models.JSONField(_("payload"), default=dict)
     occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True)
+    # Set when the dispatcher handed the event to its subscribers; empty ones are the outbox's queue.
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
 
     objects = AuditQuerySet.as_manager()  # append-only, scoped like the audit trail
     creditor_scope = "creditor_id"
@@ -114,7 +116,9 @@ class DomainEvent(models.Model):
         # The feed reads one creditor's events after a cursor; an account's history reads by account.
         indexes = [models.Index(fields=["creditor_id", "id"], name="event_feed"),
                    models.Index(fields=["account_id", "id"], name="event_account",
-                                condition=models.Q(account_id__isnull=False))]
+                                condition=models.Q(account_id__isnull=False)),
+                   models.Index(fields=["id"], name="event_undispatched",
+                                condition=models.Q(dispatched_at__isnull=True))]
 
     def __str__(self):
         return f"{self.type} #{self.pk}"

@@ -48,6 +48,7 @@ BALANCE_FIELD = {
     Component.PENALTIES: "penalties_minor",
     Component.CREDIT: "credit_minor",
 }
+FEW_ACCOUNTS = 8  # up to this many, a posting loads accounts and creditors in one query
 # How far ahead a value date may lie (a payment dated tomorrow in another time zone is fine).
 VALUE_DATE_LEEWAY = dt.timedelta(days=1)
 
@@ -100,9 +101,13 @@ def _row_error(row: int | None, name: str, message: str, code: str) -> Validatio
 
 
 def _lock_accounts(account_ids) -> dict[int, Account]:
-    """Lock the accounts in id order (batches never deadlock); each creditor is loaded once and shared,
-    not decoded again for every account of a batch."""
-    accounts = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=account_ids).order_by("pk")}
+    """Lock the accounts in id order (batches never deadlock). A few accounts come with their creditor
+    in the same query; for more, each creditor is loaded once and shared, not decoded again for every
+    account of a batch."""
+    locked = Account.objects.filter(pk__in=account_ids).order_by("pk")
+    if len(account_ids) <= FEW_ACCOUNTS:
+        return {a.pk: a for a in locked.select_related("creditor").select_for_update(of=("self",))}
+    accounts = {a.pk: a for a in locked.select_for_update()}
     creditors = Creditor.objects.in_bulk({a.creditor_id for a in accounts.values()})
     for account in accounts.values():
         account.creditor = creditors[account.creditor_id]

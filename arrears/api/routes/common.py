@@ -20,9 +20,10 @@ def account_for(actor, reference: str, action: str) -> Account:
     return found
 
 
-def accounts_by_reference(actor, references, action: str) -> dict[str, Account]:
-    rows = Account.objects.visible_to(actor, action).filter(creditor_reference__in=set(references))
-    return {account.creditor_reference: account for account in rows}
+def account_ids_by_reference(actor, references, action: str) -> dict[str, int]:
+    """The ids of the caller's accounts by reference; the services load (and lock) the accounts themselves."""
+    return dict(Account.objects.visible_to(actor, action).filter(creditor_reference__in=set(references))
+                .values_list("creditor_reference", "pk"))
 
 
 def sent_money(amount: str, currency: str, at: str = "") -> Money:

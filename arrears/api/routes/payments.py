@@ -12,7 +12,7 @@ from arrears.api.idempotency import once
 from arrears.api.models import Scope
 from arrears.api.routes.common import (
     account_for,
-    accounts_by_reference,
+    account_ids_by_reference,
     after_cursor,
     page_size,
     payment_out,
@@ -41,12 +41,12 @@ SOURCE = "api"
 
 
 def _post(actor, rows: list[PaymentRequest], single: bool) -> list[dict]:
-    accounts = accounts_by_reference(actor, [row.account_reference for row in rows], roles.POST_PAYMENTS)
+    account_ids = account_ids_by_reference(actor, [row.account_reference for row in rows], roles.POST_PAYMENTS)
     errors, payments = {}, []
     for i, row in enumerate(rows):
         at = "" if single else f"payments[{i}]."
-        account = accounts.get(row.account_reference)
-        if account is None:
+        account_id = account_ids.get(row.account_reference)
+        if account_id is None:
             errors[f"{at}account_reference"] = [_("No account with reference %(ref)s.")
                                                 % {"ref": row.account_reference}]
             continue
@@ -55,7 +55,7 @@ def _post(actor, rows: list[PaymentRequest], single: bool) -> list[dict]:
         except ValidationError as exc:
             errors.update(exc.message_dict)
             continue
-        payments.append(PaymentIn(account_id=account.pk, amount=amount, source=SOURCE, external_id=row.payment_id,
+        payments.append(PaymentIn(account_id=account_id, amount=amount, source=SOURCE, external_id=row.payment_id,
                                   value_date=row.value_date, method=row.method,
                                   designation=tuple(row.allocation_hint) if row.allocation_hint else None))
     if errors:

@@ -177,7 +177,10 @@ def test_events_of_another_creditor_never_reach_a_subscription(
     other_account = make_account(make_portfolio(other, code="beta-1"))
     pay(other_account)
     assert DomainEvent.objects.filter(type="payment.posted", creditor_id=other.pk).exists()
-    assert WebhookDelivery.objects.count() == 0 and receiver.requests == []
+    # The dispatcher also handed out the creditor's own placement, still waiting in the outbox; only that
+    # reached the subscription.
+    assert [d.event.creditor_id for d in WebhookDelivery.objects.select_related("event")] == [creditor.pk]
+    assert [json.loads(r["body"])["type"] for r in receiver.requests] == ["account.placed"]
 
 
 def test_unwanted_event_types_are_not_delivered(book, subscribe, pay, receiver):

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "arrears.imports",
     "arrears.api",
     "arrears.webhooks",
+    "arrears.arrangements",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +150,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.getenv("REDIS_URL", "")
 HUEY_IMMEDIATE = envbool("HUEY_IMMEDIATE", "true" if TESTING else "false")
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "arrears", "url": REDIS_URL, "immediate": HUEY_IMMEDIATE}
+    # Every task leaves a record of its state (Django's task API); on Redis they expire, or the
+    # queue's memory would grow with every payment's webhook.
+    HUEY = {"huey_class": "huey.RedisExpireHuey", "name": "arrears", "url": REDIS_URL, "immediate": HUEY_IMMEDIATE,
+            "expire_time": envint("TASK_RECORDS_KEEP_SECONDS", "86400")}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",

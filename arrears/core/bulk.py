@@ -2,7 +2,7 @@
 grows with rows × fields and dominated payment posting; here each batch is one UPDATE ... FROM unnest
 of one array per column on PostgreSQL and one executemany on SQLite."""
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 BATCH = 1000
 FEW = 8  # rows up to which one INSERT beats COPY
@@ -13,11 +13,12 @@ def update_rows(model, fields: list[str], objs) -> None:
     objs = list(objs)
     if not objs:
         return
+    connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup per value
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
-    rows = [[column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns] + [obj.pk]
-            for obj in objs]
+    preps = [(column.attname, column.get_db_prep_save) for column in columns]
+    rows = [[prep(getattr(obj, name), connection) for name, prep in preps] + [obj.pk] for obj in objs]
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
             sets = ", ".join(f"{quote(column.column)} = %s" for column in columns)
@@ -54,6 +55,7 @@ def insert_objects(model, objs) -> None:
     objs = list(objs)
     if not objs:
         return
+    connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objs, batch_size=BATCH)
         return

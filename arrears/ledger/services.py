@@ -323,7 +323,7 @@ def _apply(actor, fresh, accounts, outcomes, business_date):
             total = sum(s.amount_minor for s in component_shares)
             entries.append(LedgerEntry(
                 account_id=account.pk, component=component, kind=EntryKind.PAYMENT, amount_minor=-total,
-                currency=account.currency, effective_date=p.value_date, payment=payment,
+                currency=account.currency, effective_date=p.value_date, payment_id=payment.pk,
             ))
             entry_shares.append(component_shares)
             field_name = BALANCE_FIELD[component]
@@ -332,7 +332,7 @@ def _apply(actor, fresh, accounts, outcomes, business_date):
 
     insert_objects(LedgerEntry, entries)
     allocations = [
-        Allocation(entry=entry, due_item_id=share.item_id, amount_minor=share.amount_minor)
+        Allocation(entry_id=entry.pk, due_item_id=share.item_id, amount_minor=share.amount_minor)
         for entry, shares in zip(entries, entry_shares, strict=True)
         for share in shares if share.item_id is not None
     ]

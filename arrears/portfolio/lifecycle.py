@@ -9,7 +9,7 @@ from arrears.portfolio.models import Account
 S = Account.Status
 
 MANUAL_TRANSITIONS: dict[str, frozenset[str]] = {
-    S.PLACED: frozenset({S.ACTIVE, S.HOLD, S.LEGAL, S.RECALLED, S.CLOSED}),
+    S.PLACED: frozenset({S.ACTIVE, S.HOLD, S.LEGAL, S.RECALLED, S.CLOSED, S.ARRANGEMENT}),
     S.ACTIVE: frozenset({S.HOLD, S.LEGAL, S.RECALLED, S.CLOSED, S.ARRANGEMENT}),
     S.ARRANGEMENT: frozenset({S.ACTIVE, S.HOLD, S.LEGAL, S.RECALLED}),
     S.HOLD: frozenset({S.ACTIVE, S.LEGAL, S.RECALLED, S.CLOSED}),

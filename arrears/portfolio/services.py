@@ -462,7 +462,7 @@ def placed_event(placed: Account, portfolio: Portfolio) -> EventIn:
 def change_account_status(*, actor, account: Account, status: str, reason: str = "",
                           business_date: dt.date | None = None) -> Account:
     """Move an account along its lifecycle (hold, legal, recall, close ...), with the reason on record."""
-    from arrears.portfolio.lifecycle import ENDED, REASON_REQUIRED, allowed_moves
+    from arrears.portfolio.lifecycle import REASON_REQUIRED, allowed_moves
 
     authorize(actor, roles.POST_ADJUSTMENTS, account.creditor_id)
     business_date = business_date or today()
@@ -477,15 +477,24 @@ def change_account_status(*, actor, account: Account, status: str, reason: str =
         if status in REASON_REQUIRED and not reason.strip():
             raise ValidationError({"reason": _("Say why the account goes to %(new)s.")
                                    % {"new": Account.Status(status).label}})
-        old = locked.status
-        locked.status = status
-        locked.closed_on = business_date if status in ENDED else None
-        locked.save(update_fields=["status", "closed_on"])
-        record(actor=actor, action="account.status_changed", obj=locked, creditor_id=locked.creditor_id,
-               before={"status": old}, after={"status": status, "reason": reason})
-        emit_many([status_changed_event(locked, old, reason)])
+        set_status(actor=actor, locked=locked, status=status, reason=reason, business_date=business_date)
     account.status, account.closed_on = locked.status, locked.closed_on
     return account
+
+
+def set_status(*, actor, locked: Account, status: str, reason: str, business_date: dt.date) -> None:
+    """Write a status move on an account the caller has locked and authorised: the row, the audit event and
+    the domain event. Other services that move accounts as a consequence (an arrangement agreed or broken)
+    come through here too."""
+    from arrears.portfolio.lifecycle import ENDED
+
+    old = locked.status
+    locked.status = status
+    locked.closed_on = business_date if status in ENDED else None
+    locked.save(update_fields=["status", "closed_on"])
+    record(actor=actor, action="account.status_changed", obj=locked, creditor_id=locked.creditor_id,
+           before={"status": old}, after={"status": status, "reason": reason})
+    emit_many([status_changed_event(locked, old, reason)])
 
 
 def _debtor_creditors(debtor_id: int) -> set[int]:

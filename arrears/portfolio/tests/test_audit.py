@@ -6,6 +6,8 @@ import inspect
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from arrears.arrangements import offers as arrangement_offers
+from arrears.arrangements import services as arrangement_services
 from arrears.conftest import greek_debtor
 from arrears.core import services as core_services
 from arrears.core.audit import changes, snapshot
@@ -23,7 +25,8 @@ from arrears.portfolio.services import AccountIn, IdentifierIn
 
 pytestmark = pytest.mark.django_db
 
-SERVICE_MODULES = [core_services, portfolio_services, ledger_services, ledger_corrections, aging]
+SERVICE_MODULES = [core_services, portfolio_services, ledger_services, ledger_corrections, aging,
+                   arrangement_services, arrangement_offers]
 REQUEST_ID = "req-7f3a9c2e41b8"
 
 
@@ -180,10 +183,69 @@ def age_book(book, actor):
                   after={"business_date": "2027-02-01", "accounts_aged": 1, "bucket_moves": 1})
 
 
+def set_status(book, actor):
+    locked = Account.objects.select_for_update().get(pk=book.account.pk)
+    portfolio_services.set_status(actor=actor, locked=locked, status="hold", reason="agreed pause",
+                                  business_date=dt.date(2026, 11, 23))
+    return expect("account.status_changed", book.account, before={"status": "placed"},
+                  after={"status": "hold", "reason": "agreed pause"})
+
+
+def make_promise(book, actor):
+    promise = arrangement_services.make_promise(actor=actor, account=book.account, amount=Money.of("100.00", "EUR"),
+                                                due_date=dt.date(2026, 12, 1), channel="agent")
+    return expect("promise.made", promise, after={"amount_minor": 10000, "currency": "EUR",
+                                                  "due_date": "2026-12-01", "channel": "agent", "debtor": None})
+
+
+def cancel_promise(book, actor):
+    promise = arrangement_services.make_promise(actor=actor, account=book.account,
+                                                amount=Money.of("100.00", "EUR"), due_date=dt.date(2026, 12, 1),
+                                                channel="agent")
+    arrangement_services.cancel_promise(actor=actor, promise=promise, reason="paid in full instead")
+    return expect("promise.cancelled", promise, before={"status": "pending"},
+                  after={"status": "cancelled", "reason": "paid in full instead"})
+
+
+def _plan(book, actor):
+    return arrangement_services.create_arrangement(actor=actor, account=book.account, kind="plan", count=3,
+                                                   frequency="monthly", first_due=dt.date(2026, 12, 1))
+
+
+def create_arrangement(book, actor):
+    return expect("arrangement.created", _plan(book, actor),
+                  after={"kind": "plan", "total_minor": 52500, "instalments": 3, "first_due": "2026-12-01"})
+
+
+def cancel_arrangement(book, actor):
+    plan = _plan(book, actor)
+    arrangement_services.cancel_arrangement(actor=actor, arrangement=plan, reason="moving to a settlement")
+    return expect("arrangement.cancelled", plan, before={"status": "on_track"},
+                  after={"status": "cancelled", "reason": "moving to a settlement"})
+
+
+def save_policy(book, actor):
+    policy = arrangement_services.save_policy(actor=actor, creditor=book.creditor, plan_max_instalments=12)
+    return expect("arrangement_policy.created", policy, after={"plan_max_instalments": 12})
+
+
+def compute_offers(book, actor):
+    arrangement_offers.compute_offers(actor=actor, account=book.account, disposable_monthly_minor=15000)
+    return expect("offers.computed", book.account, after={"disposable_monthly_minor": 15000})
+
+
+def accept_offer(book, actor):
+    offer = arrangement_offers.compute_offers(actor=actor, account=book.account)[0]
+    arrangement = arrangement_offers.accept_offer(actor=actor, offer=offer)
+    return expect("offer.accepted", offer, after={"arrangement": arrangement.pk, "kind": offer.kind})
+
+
 CASES = [create_user, update_user, create_creditor, update_creditor, create_portfolio, update_portfolio,
          place_account, change_account_status, set_debtor_flags, update_debtor, opt_out, record_debtor_views,
          post_payment,
-         post_payments, post_charges, post_charges_many, reverse_payment, write_off, age_book]
+         post_payments, post_charges, post_charges_many, reverse_payment, write_off, age_book, set_status,
+         make_promise, cancel_promise, create_arrangement, cancel_arrangement, save_policy, compute_offers,
+         accept_offer]
 
 
 @pytest.fixture

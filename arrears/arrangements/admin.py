@@ -6,7 +6,15 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from arrears.arrangements import services
-from arrears.arrangements.models import Arrangement, ArrangementPolicy, Instalment, Offer, Promise
+from arrears.arrangements.models import (
+    Arrangement,
+    ArrangementPolicy,
+    FinancialStatement,
+    Instalment,
+    Offer,
+    Promise,
+    RestructuringProposal,
+)
 from arrears.core import roles
 from arrears.core.admin_base import ReadOnlyInline, RoleAdmin, ServiceForm, changed_values, money
 from arrears.portfolio.models import Creditor, Portfolio
@@ -110,3 +118,32 @@ class OfferAdmin(RoleAdmin):
     @admin.display(description=_("total to pay"))
     def total(self, obj):
         return money(obj.total_minor, obj.currency)
+
+
+@admin.register(FinancialStatement)
+class FinancialStatementAdmin(RoleAdmin):
+    view_action = roles.VIEW_PERSONAL_DATA  # a household's finances are personal data
+    list_display = ["debtor", "account", "income", "expenditure", "disposable", "channel", "created_at"]
+    list_select_related = ["debtor", "account"]
+    readonly_fields = [f.name for f in FinancialStatement._meta.fields]
+
+    @admin.display(description=_("income a month"))
+    def income(self, obj):
+        return money(obj.income_minor, obj.currency)
+
+    @admin.display(description=_("expenditure a month"))
+    def expenditure(self, obj):
+        return money(obj.expenditure_minor, obj.currency)
+
+    @admin.display(description=_("left for creditors a month"))
+    def disposable(self, obj):
+        return money(obj.disposable_minor, obj.currency)
+
+
+@admin.register(RestructuringProposal)
+class RestructuringProposalAdmin(RoleAdmin):
+    list_display = ["account", "status", "count", "submitted_on", "answer_due", "answered_on", "decided_on"]
+    list_filter = ["status"]
+    search_fields = ["account__creditor_reference"]
+    list_select_related = ["account"]
+    readonly_fields = [f.name for f in RestructuringProposal._meta.fields]

@@ -125,6 +125,35 @@ class Promise(models.Model):
         return f"{self.account} · {self.due_date}"
 
 
+class FinancialStatement(models.Model):
+    """A debtor's monthly income and expenditure (Standard Financial Statement categories), kept with the
+    arrangement it led to."""
+
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="financial_statements",
+                               verbose_name=_("debtor"))
+    account = models.ForeignKey("portfolio.Account", on_delete=models.PROTECT, related_name="financial_statements",
+                                verbose_name=_("account"))
+    currency = models.CharField(_("currency"), max_length=3)
+    lines = models.JSONField(_("monthly amounts by category (minor units)"))
+    adults = models.PositiveSmallIntegerField(_("adults in the household"), default=1)
+    children = models.PositiveSmallIntegerField(_("children in the household"), default=0)
+    income_minor = models.BigIntegerField(_("income a month"))
+    expenditure_minor = models.BigIntegerField(_("expenditure a month"))
+    disposable_minor = models.BigIntegerField(_("left for creditors a month"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ScopedManager()
+    creditor_scope = "account__creditor"
+
+    class Meta:
+        verbose_name = _("financial statement")
+        verbose_name_plural = _("financial statements")
+
+    def __str__(self):
+        return f"{self.debtor_id} · {self.created_at:%Y-%m-%d}"
+
+
 class Arrangement(models.Model):
     """An instalment plan or a settlement: a schedule of instalments the payments on the account fill in order."""
 
@@ -161,6 +190,8 @@ class Arrangement(models.Model):
     grace_days = models.PositiveSmallIntegerField(_("grace days per instalment"))
     missed_to_break = models.PositiveSmallIntegerField(_("missed instalments that break it"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    statement = models.ForeignKey(FinancialStatement, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="arrangements", verbose_name=_("financial statement"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ScopedManager()
@@ -260,3 +291,55 @@ class ArrangementTally(models.Model):
 
     def __str__(self):
         return f"{self.debtor_id}: {self.promises_kept}/{self.promises_made}"
+
+
+class RestructuringProposal(models.Model):
+    """A debtor's proposal to restructure (Greek code-of-conduct style): staff accept, counter-propose or reject
+    by a deadline in working days; the debtor accepts or rejects a counter-proposal. Each step is dated."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for our answer")
+        COUNTERED = "countered", _("Counter-proposal made")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        COUNTER_ACCEPTED = "counter_accepted", _("Counter-proposal accepted")
+        COUNTER_REJECTED = "counter_rejected", _("Counter-proposal rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATUSES = (Status.SUBMITTED, Status.COUNTERED)
+
+    account = models.ForeignKey("portfolio.Account", on_delete=models.PROTECT, related_name="proposals",
+                                verbose_name=_("account"))
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="proposals",
+                               verbose_name=_("debtor"))
+    statement = models.ForeignKey(FinancialStatement, on_delete=models.PROTECT, related_name="proposals",
+                                  verbose_name=_("financial statement"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    # The debtor's terms: `count` monthly instalments, of the whole balance or of `settle_minor` if given.
+    count = models.PositiveSmallIntegerField(_("instalments proposed"))
+    settle_minor = models.BigIntegerField(_("amount proposed to settle"), null=True, blank=True)
+    reason = models.TextField(_("the debtor's reasons"), max_length=4000)
+    submitted_on = models.DateField(_("submitted on"))
+    answer_due = models.DateField(_("answer due by"))
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    answer_note = models.TextField(_("our answer"), max_length=4000, blank=True)
+    counter_count = models.PositiveSmallIntegerField(_("instalments counter-proposed"), null=True, blank=True)
+    counter_settle_minor = models.BigIntegerField(_("amount counter-proposed to settle"), null=True, blank=True)
+    decided_on = models.DateField(_("debtor decided on"), null=True, blank=True)
+    arrangement = models.OneToOneField(Arrangement, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="proposal", verbose_name=_("arrangement"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ScopedManager()
+    creditor_scope = "account__creditor"
+
+    class Meta:
+        verbose_name = _("restructuring proposal")
+        verbose_name_plural = _("restructuring proposals")
+        indexes = [models.Index(fields=["answer_due"], name="proposal_waiting",
+                                condition=models.Q(status="submitted"))]
+
+    def __str__(self):
+        return f"{self.account} · {self.submitted_on}"

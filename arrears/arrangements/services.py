@@ -15,6 +15,7 @@ from arrears.arrangements.models import (
     ArrangementPolicy,
     ArrangementTally,
     Channel,
+    FinancialStatement,
     Instalment,
     Promise,
 )
@@ -114,7 +115,7 @@ def cancel_promise(*, actor, promise: Promise, reason: str) -> Promise:
 
 
 def _schedule(*, kind: str, locked: Account, policy, count: int, frequency: str, first_due: dt.date,
-              down_payment_minor: int, settlement_minor: int | None, business_date: dt.date):
+              down_payment_minor: int, settlement_minor: int | None, business_date: dt.date, within_policy: bool):
     """(method, annual rate, principal, discount, schedule) for the terms, checked against the policy."""
     if count < 1:
         raise ValidationError({"count": _("At least one payment.")})
@@ -134,6 +135,8 @@ def _schedule(*, kind: str, locked: Account, policy, count: int, frequency: str,
                                   method=method, annual_rate=rate, down_payment_minor=down_payment_minor)
     except ValueError as exc:
         raise ValidationError({"count": str(exc)}) from None
+    if not within_policy:
+        return method, rate, principal, discount, schedule
     if kind == Arrangement.Kind.PLAN:
         rules.check_plan(principal_minor=principal, count=count, frequency=frequency, first_due=first_due,
                          down_payment_minor=down_payment_minor,
@@ -149,10 +152,12 @@ def _schedule(*, kind: str, locked: Account, policy, count: int, frequency: str,
 def create_arrangement(*, actor, account: Account, kind: str, count: int, frequency: str, first_due: dt.date,
                        channel: str = Channel.AGENT, settlement_amount: Money | None = None,
                        down_payment: Money | None = None, debtor: Debtor | None = None,
+                       statement: FinancialStatement | None = None, within_policy: bool = True,
                        business_date: dt.date | None = None) -> Arrangement:
     """Agree an instalment plan over the whole balance, or a settlement of `settlement_amount`, in `count`
     payments (after any down payment) from `first_due`. The account goes under arrangement; an annuity
-    plan's interest is charged to the account instalment by instalment."""
+    plan's interest is charged to the account instalment by instalment. `within_policy=False` is for terms
+    a person with the authority agreed outside the policy's limits (an answered restructuring proposal)."""
     authorize(actor, roles.ARRANGE, account.creditor_id)
     business_date = business_date or today()
     if kind not in Arrangement.Kind.values:
@@ -169,12 +174,14 @@ def create_arrangement(*, actor, account: Account, kind: str, count: int, freque
         settlement = _amount(settlement_amount, locked) if settlement_amount else None
         method, rate, principal, discount, schedule = _schedule(
             kind=kind, locked=locked, policy=policy, count=count, frequency=frequency, first_due=first_due,
-            down_payment_minor=down, settlement_minor=settlement, business_date=business_date)
+            down_payment_minor=down, settlement_minor=settlement, business_date=business_date,
+            within_policy=within_policy)
         arrangement = Arrangement.objects.create(
             account=locked, debtor=debtor, kind=kind, channel=channel, currency=locked.currency, method=method,
             frequency=frequency, annual_rate=rate, balance_minor=locked.balance_minor,
             total_minor=sum(row.amount_minor for row in schedule), discount_minor=discount,
-            start_date=business_date, grace_days=policy.plan_grace_days, missed_to_break=policy.plan_missed_to_break)
+            start_date=business_date, grace_days=policy.plan_grace_days, missed_to_break=policy.plan_missed_to_break,
+            statement=statement)
         Instalment.objects.bulk_create([
             Instalment(arrangement=arrangement, number=row.number, due_date=row.due_date, amount_minor=row.amount_minor,
                        principal_minor=row.principal_minor, interest_minor=row.interest_minor)

@@ -36,6 +36,7 @@ EVENT_TYPES = frozenset({
     "payment.posted", "payment.reversed",
     "promise.made", "promise.kept", "promise.broken", "promise.cancelled",
     "arrangement.created", "arrangement.updated", "arrangement.completed", "arrangement.broken",
+    "proposal.submitted", "proposal.answered", "proposal.decided",
     "contact.outcome", "dispute.opened", "dispute.closed",
 })
 WILDCARD = "*"

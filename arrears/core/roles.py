@@ -28,12 +28,13 @@ MANAGE_USERS = "manage_users"
 VIEW_AUDIT = "view_audit"
 ARRANGE = "arrange"  # promises, plans, settlements, answering restructuring proposals
 MANAGE_POLICIES = "manage_policies"  # what offers a creditor allows
+ANSWER_PROPOSALS = "answer_proposals"  # accept, counter or reject a debtor's restructuring proposal
 
 ALL_ACTIONS = frozenset(
     {
         VIEW, VIEW_PERSONAL_DATA, PLACE_ACCOUNTS, EDIT_DEBTOR, EDIT_CONTACT_POINTS, SET_DEBTOR_FLAGS,
         POST_PAYMENTS, POST_ADJUSTMENTS, REVERSE_ENTRIES, MANAGE_CREDITORS, MANAGE_USERS, VIEW_AUDIT,
-        ARRANGE, MANAGE_POLICIES,
+        ARRANGE, MANAGE_POLICIES, ANSWER_PROPOSALS,
     }
 )
 
@@ -43,7 +44,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.STRATEGY: frozenset({VIEW, MANAGE_POLICIES}),
     Role.TEAM_LEAD: frozenset(
         {VIEW, VIEW_PERSONAL_DATA, EDIT_DEBTOR, EDIT_CONTACT_POINTS, SET_DEBTOR_FLAGS, POST_PAYMENTS,
-         POST_ADJUSTMENTS, REVERSE_ENTRIES, ARRANGE}
+         POST_ADJUSTMENTS, REVERSE_ENTRIES, ARRANGE, ANSWER_PROPOSALS}
     ),
     Role.AGENT: frozenset({VIEW, VIEW_PERSONAL_DATA, EDIT_CONTACT_POINTS, SET_DEBTOR_FLAGS, POST_PAYMENTS, ARRANGE}),
     Role.CREDITOR: frozenset({VIEW, VIEW_PERSONAL_DATA, PLACE_ACCOUNTS, POST_PAYMENTS, POST_ADJUSTMENTS}),

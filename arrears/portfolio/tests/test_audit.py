@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from arrears.arrangements import offers as arrangement_offers
+from arrears.arrangements import proposals as arrangement_proposals
 from arrears.arrangements import services as arrangement_services
 from arrears.conftest import greek_debtor
 from arrears.core import services as core_services
@@ -26,7 +27,7 @@ from arrears.portfolio.services import AccountIn, IdentifierIn
 pytestmark = pytest.mark.django_db
 
 SERVICE_MODULES = [core_services, portfolio_services, ledger_services, ledger_corrections, aging,
-                   arrangement_services, arrangement_offers]
+                   arrangement_services, arrangement_offers, arrangement_proposals]
 REQUEST_ID = "req-7f3a9c2e41b8"
 
 
@@ -240,12 +241,48 @@ def accept_offer(book, actor):
     return expect("offer.accepted", offer, after={"arrangement": arrangement.pk, "kind": offer.kind})
 
 
+def _statement(book, actor):
+    return arrangement_proposals.record_statement(actor=actor, account=book.account, debtor=book.debtor,
+                                                  lines={"earnings": Money.of("900.00", "EUR"),
+                                                         "housing": Money.of("400.00", "EUR")})
+
+
+def record_statement(book, actor):
+    return expect("financial_statement.recorded", _statement(book, actor),
+                  after={"income_minor": 90000, "expenditure_minor": 40000, "disposable_minor": 50000})
+
+
+def _proposal(book, actor):
+    return arrangement_proposals.submit_proposal(actor=actor, account=book.account, debtor=book.debtor,
+                                                 statement=_statement(book, actor), count=36, reason="income fell")
+
+
+def submit_proposal(book, actor):
+    return expect("proposal.submitted", _proposal(book, actor), after={"count": 36, "answer_due": "2026-12-14"})
+
+
+def answer_proposal(book, actor):
+    proposal = _proposal(book, actor)
+    arrangement_proposals.answer_proposal(actor=actor, proposal=proposal, decision="counter", counter_count=24,
+                                          note="24 months fits your statement")
+    return expect("proposal.answered", proposal, before={"status": "submitted"},
+                  after={"status": "countered", "counter_count": 24})
+
+
+def decide_counter(book, actor):
+    proposal = _proposal(book, actor)
+    arrangement_proposals.answer_proposal(actor=actor, proposal=proposal, decision="counter", counter_count=24,
+                                          note="24 months fits your statement")
+    arrangement_proposals.decide_counter(actor=actor, proposal=proposal, accept=False)
+    return expect("proposal.decided", proposal, before={"status": "countered"}, after={"status": "counter_rejected"})
+
+
 CASES = [create_user, update_user, create_creditor, update_creditor, create_portfolio, update_portfolio,
          place_account, change_account_status, set_debtor_flags, update_debtor, opt_out, record_debtor_views,
          post_payment,
          post_payments, post_charges, post_charges_many, reverse_payment, write_off, age_book, set_status,
          make_promise, cancel_promise, create_arrangement, cancel_arrangement, save_policy, compute_offers,
-         accept_offer]
+         accept_offer, record_statement, submit_proposal, answer_proposal, decide_counter]
 
 
 @pytest.fixture

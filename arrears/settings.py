@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "arrears.api",
     "arrears.webhooks",
     "arrears.arrangements",
+    "arrears.portal",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,12 @@ if os.getenv("EMAIL_HOST"):
     }
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# The debtor portal: the servicer's name on every page, and how long a debtor's session lives idle.
+PORTAL_BRAND_NAME = os.getenv("PORTAL_BRAND_NAME", "arrears")
+PORTAL_IDLE_SECONDS = envint("PORTAL_IDLE_SECONDS", "900")
+
+# Text messages: "console" logs them until an SMS channel is configured; tests keep them in memory.
+SMS_BACKEND = os.getenv("SMS_BACKEND", "locmem" if TESTING else "console")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "arrears <noreply@localhost>")
 
 # Security headers. CSP is Django's own; nothing inline, everything vendored and same-origin.

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from arrears.api.api import api
@@ -13,4 +13,6 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("portal/", include("arrears.portal.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from arrears.arrangements.schedule import Frequency, Method
 from arrears.core.tenancy import ScopedManager
@@ -43,6 +44,7 @@ class ArrangementPolicy(models.Model):
 
     promise_max_days_ahead = models.PositiveSmallIntegerField(_("promise: latest date (days ahead)"), default=30)
     promise_min_percent = models.DecimalField(
+        # xgettext:no-python-format
         _("promise: minimum (% of the arrears)"), max_digits=5, decimal_places=2, default=Decimal("10"))
     promise_min_minor = models.BigIntegerField(_("promise: minimum amount (minor units)"), default=0)
     promise_grace_days = models.PositiveSmallIntegerField(_("promise: grace days"), default=3)
@@ -55,6 +57,7 @@ class ArrangementPolicy(models.Model):
     plan_max_instalments = models.PositiveSmallIntegerField(_("plan: most instalments"), default=24)
     plan_max_months = models.PositiveSmallIntegerField(_("plan: longest duration (months)"), default=24)
     plan_min_down_payment_percent = models.DecimalField(
+        # xgettext:no-python-format
         _("plan: down payment (% of the balance)"), max_digits=5, decimal_places=2, default=Decimal("0"))
     plan_annual_rate = models.DecimalField(
         _("plan: annual interest rate (%)"), max_digits=5, decimal_places=2, default=Decimal("0"),
@@ -178,7 +181,8 @@ class Arrangement(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ON_TRACK)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     currency = models.CharField(_("currency"), max_length=3)
-    method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.EQUAL)
+    method = models.CharField(pgettext_lazy("schedule", "method"), max_length=10, choices=Method.choices,
+                              default=Method.EQUAL)
     frequency = models.CharField(_("frequency"), max_length=12, choices=Frequency.choices, default=Frequency.MONTHLY)
     annual_rate = models.DecimalField(_("annual interest rate (%)"), max_digits=5, decimal_places=2,
                                       default=Decimal("0"))
@@ -239,7 +243,7 @@ class Offer(models.Model):
                                 verbose_name=_("account"))
     kind = models.CharField(_("kind"), max_length=10, choices=Arrangement.Kind.choices)
     currency = models.CharField(_("currency"), max_length=3)
-    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    method = models.CharField(pgettext_lazy("schedule", "method"), max_length=10, choices=Method.choices)
     frequency = models.CharField(_("frequency"), max_length=12, choices=Frequency.choices)
     annual_rate = models.DecimalField(_("annual interest rate (%)"), max_digits=5, decimal_places=2)
     count = models.PositiveSmallIntegerField(_("instalments after any down payment"))
@@ -301,7 +305,7 @@ class RestructuringProposal(models.Model):
         SUBMITTED = "submitted", _("Waiting for our answer")
         COUNTERED = "countered", _("Counter-proposal made")
         ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("proposal", "Rejected")
         COUNTER_ACCEPTED = "counter_accepted", _("Counter-proposal accepted")
         COUNTER_REJECTED = "counter_rejected", _("Counter-proposal rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")

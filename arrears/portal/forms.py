@@ -1,0 +1,55 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class FirstVisitForm(forms.Form):
+    reference = forms.CharField(label=_("Account or payment reference"), max_length=64,
+                                help_text=_("As it appears on our letter, e.g. RF18 0000 0000 0000 0000 0012 3"))
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    id_end = forms.CharField(label=_("Or the last 4 characters of your national ID or tax number"), max_length=4,
+                             required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("date_of_birth") and len((cleaned.get("id_end") or "").strip()) != 4:
+            raise forms.ValidationError(_("Give your date of birth or the last 4 characters of your ID."))
+        return cleaned
+
+
+class DestinationForm(forms.Form):
+    destination = forms.TypedChoiceField(label=_("Where should we send a code?"), coerce=int,
+                                         widget=forms.RadioSelect)
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["destination"].choices = choices
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(label=_("The 6-digit code"), regex=r"^\s*\d{6}\s*$", max_length=8,
+                            error_messages={"invalid": _("The code has 6 digits.")},
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+
+
+class NewLoginForm(forms.Form):
+    username = forms.CharField(label=_("Choose a username"), max_length=60,
+                               widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(label=_("Choose a password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text=_("At least 12 characters."))
+    password_again = forms.CharField(label=_("The password again"), strip=False,
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return cleaned
+
+
+class SignInForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=60,
+                               widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(label=_("Password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from arrears.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-out/", views.sign_out, name="sign_out"),
+    path("first-visit/", views.first_visit, name="first_visit"),
+    path("first-visit/code/", views.send_code, name="send_code"),
+    path("first-visit/code/enter/", views.enter_code, name="enter_code"),
+    path("first-visit/login/", views.create_login, name="create_login"),
+]

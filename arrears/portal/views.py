@@ -1,0 +1,162 @@
+"""The debtor portal's pages. Plain forms that work without JavaScript; the signed-in debtor is kept in
+the session (never a staff user), which expires after PORTAL_IDLE_SECONDS without a request."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.shortcuts import render as django_render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from arrears.core.audit import record
+from arrears.ledger.models import Component, Payment
+from arrears.ledger.services import BALANCE_FIELD
+from arrears.portal import services
+from arrears.portal.forms import CodeForm, DestinationForm, FirstVisitForm, NewLoginForm, SignInForm
+from arrears.portal.models import OneTimeCode
+from arrears.portfolio.models import Account, Debtor
+
+SIGNED_IN, PENDING, VERIFIED = "portal_debtor", "portal_pending", "portal_verified"
+
+
+def render(request, template: str, context: dict):
+    """Every portal page carries the servicer's own name (the portal is white-labelled)."""
+    return django_render(request, template, {"portal_brand": settings.PORTAL_BRAND_NAME, **context})
+
+
+def _ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _start_session(request, debtor_id: int) -> None:
+    request.session.cycle_key()  # a new session id at sign-in: no fixation
+    for key in (PENDING, VERIFIED):
+        request.session.pop(key, None)
+    request.session[SIGNED_IN] = debtor_id
+    request.session.set_expiry(settings.PORTAL_IDLE_SECONDS)
+
+
+def signed_in(view):
+    """The debtor's pages: the actor comes from the session, or the visitor goes to sign in."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        debtor_id = request.session.get(SIGNED_IN)
+        if debtor_id is None:
+            return redirect("portal:sign_in")
+        request.session.set_expiry(settings.PORTAL_IDLE_SECONDS)
+        request.debtor_actor = services.actor_for(debtor_id)
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+def sign_in(request):
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            login = services.sign_in(username=form.cleaned_data["username"], password=form.cleaned_data["password"],
+                                     ip=_ip(request))
+        except services.Refused as exc:
+            form.add_error(None, exc)
+        else:
+            if login is not None:
+                _start_session(request, login.debtor_id)
+                return redirect("portal:overview")
+            form.add_error(None, _("The username or the password is wrong."))
+    return render(request, "portal/sign_in.html", {"form": form})
+
+
+def first_visit(request):
+    form = FirstVisitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            debtor = services.match_first_visit(
+                reference=form.cleaned_data["reference"], date_of_birth=form.cleaned_data["date_of_birth"],
+                id_end=form.cleaned_data["id_end"] or "", ip=_ip(request))
+        except services.Refused as exc:
+            form.add_error(None, exc)
+        else:
+            if debtor is not None:
+                request.session[PENDING] = debtor.pk
+                return redirect("portal:send_code")
+            form.add_error(None, _("We could not match these details. Check the reference and try again."))
+    return render(request, "portal/first_visit.html", {"form": form})
+
+
+def _pending(request) -> Debtor | None:
+    debtor_id = request.session.get(PENDING)
+    return Debtor.objects.filter(pk=debtor_id).first() if debtor_id else None
+
+
+def send_code(request):
+    debtor = _pending(request)
+    if debtor is None:
+        return redirect("portal:first_visit")
+    points = {p.pk: p for p in services.code_destinations(debtor)}
+    form = DestinationForm(request.POST or None, choices=[(pk, services.masked_destination(p))
+                                                           for pk, p in points.items()])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.send_code(debtor=debtor, contact_point=points[form.cleaned_data["destination"]],
+                               purpose=OneTimeCode.Purpose.FIRST_VISIT)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("portal:enter_code")
+    return render(request, "portal/send_code.html", {"form": form, "none_on_file": not points})
+
+
+def enter_code(request):
+    debtor = _pending(request)
+    if debtor is None:
+        return redirect("portal:first_visit")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.check_code(debtor=debtor, code=form.cleaned_data["code"], purpose=OneTimeCode.Purpose.FIRST_VISIT):
+            if hasattr(debtor, "portal_login"):
+                _start_session(request, debtor.pk)
+                return redirect("portal:overview")
+            request.session[VERIFIED] = debtor.pk
+            return redirect("portal:create_login")
+        form.add_error("code", _("That code is not right, or it has expired. Ask for a new one if needed."))
+    return render(request, "portal/enter_code.html", {"form": form})
+
+
+def create_login(request):
+    debtor_id = request.session.get(VERIFIED)
+    debtor = Debtor.objects.filter(pk=debtor_id).first() if debtor_id else None
+    if debtor is None:
+        return redirect("portal:first_visit")
+    form = NewLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_login(debtor=debtor, username=form.cleaned_data["username"],
+                                  password=form.cleaned_data["password"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+        else:
+            _start_session(request, debtor.pk)
+            return redirect("portal:overview")
+    return render(request, "portal/create_login.html", {"form": form})
+
+
+@require_POST
+def sign_out(request):
+    request.session.flush()
+    return redirect("portal:sign_in")
+
+
+@signed_in
+def overview(request):
+    actor = request.debtor_actor
+    accounts = list(Account.objects.filter(debtor_links__debtor_id=actor.debtor_id)
+                    .select_related("creditor", "portfolio").order_by("placed_at"))
+    debts = [{"account": a, "components": [(Component(c).label, getattr(a, name)) for c, name in BALANCE_FIELD.items()
+                                           if c != Component.CREDIT],
+              "payments": Payment.objects.filter(account=a, status=Payment.Status.POSTED)
+              .order_by("-value_date", "-pk")[:10]} for a in accounts]
+    record(actor=actor, action="portal.overview_viewed", object_type="portfolio.debtor", object_id=actor.debtor_id,
+           after={"accounts": [a.pk for a in accounts]})
+    return render(request, "portal/overview.html", {"debts": debts})

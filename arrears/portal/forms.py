@@ -53,3 +53,9 @@ class SignInForm(forms.Form):
                                widget=forms.TextInput(attrs={"autocomplete": "username"}))
     password = forms.CharField(label=_("Password"), strip=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class PromiseForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=14,
+                                widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    due_date = forms.DateField(label=_("I will pay by"), widget=forms.DateInput(attrs={"type": "date"}))

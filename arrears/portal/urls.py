@@ -1,6 +1,6 @@
 from django.urls import path
 
-from arrears.portal import views
+from arrears.portal import arrangement_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,4 +11,8 @@ urlpatterns = [
     path("first-visit/code/", views.send_code, name="send_code"),
     path("first-visit/code/enter/", views.enter_code, name="enter_code"),
     path("first-visit/login/", views.create_login, name="create_login"),
+    path("accounts/<int:pk>/offers/", arrangement_views.offers, name="offers"),
+    path("accounts/<int:pk>/offers/accept/", arrangement_views.accept, name="accept_offer"),
+    path("accounts/<int:pk>/promise/", arrangement_views.promise, name="promise"),
+    path("arrangements/<int:pk>/", arrangement_views.arrangement, name="arrangement"),
 ]

@@ -5,11 +5,12 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.shortcuts import render as django_render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from arrears.arrangements.models import Arrangement, Promise
 from arrears.core.audit import record
 from arrears.ledger.models import Component, Payment
 from arrears.ledger.services import BALANCE_FIELD
@@ -153,10 +154,25 @@ def overview(request):
     actor = request.debtor_actor
     accounts = list(Account.objects.filter(debtor_links__debtor_id=actor.debtor_id)
                     .select_related("creditor", "portfolio").order_by("placed_at"))
-    debts = [{"account": a, "components": [(Component(c).label, getattr(a, name)) for c, name in BALANCE_FIELD.items()
-                                           if c != Component.CREDIT],
-              "payments": Payment.objects.filter(account=a, status=Payment.Status.POSTED)
-              .order_by("-value_date", "-pk")[:10]} for a in accounts]
+    live = {arr.account_id: arr for arr in Arrangement.objects.filter(
+        account__in=accounts, status__in=Arrangement.ACTIVE_STATUSES)}
+    promised = {p.account_id: p for p in Promise.objects.filter(account__in=accounts, status=Promise.Status.PENDING)}
+    debts = [{
+        "account": a, "arrangement": live.get(a.pk), "promise": promised.get(a.pk),
+        "components": [(Component(c).label, getattr(a, name)) for c, name in BALANCE_FIELD.items()
+                       if c != Component.CREDIT],
+        "payments": Payment.objects.filter(account=a, status=Payment.Status.POSTED).order_by("-value_date", "-pk")[:10],
+    } for a in accounts]
     record(actor=actor, action="portal.overview_viewed", object_type="portfolio.debtor", object_id=actor.debtor_id,
            after={"accounts": [a.pk for a in accounts]})
-    return render(request, "portal/overview.html", {"debts": debts})
+    return render(request, "portal/overview.html", {"debts": debts, "open_statuses": Account.OPEN_STATUSES})
+
+
+def own_account(request, pk: int) -> Account:
+    """One of the signed-in debtor's accounts, or 404: the portal never finds an account by id alone."""
+    return get_object_or_404(Account.objects.select_related("creditor", "portfolio"), pk=pk,
+                             debtor_links__debtor_id=request.debtor_actor.debtor_id)
+
+
+def _debtor(request) -> Debtor:
+    return Debtor.objects.get(pk=request.debtor_actor.debtor_id)

@@ -62,6 +62,7 @@ def cmd_demo(args):
     from django.core.management import call_command
 
     from arrears.core.demo import ensure_demo_users
+    from arrears.portal.demo import ensure_demo_debtors
     from arrears.portfolio.models import Account
     from arrears.portfolio.seed import seed_book
 
@@ -70,6 +71,7 @@ def cmd_demo(args):
         print(f"Seeding a demo book of {args.accounts} accounts ...", flush=True)
         seed_book(accounts=args.accounts, seed=args.seed, progress=False)
     logins = ensure_demo_users()
+    debtors = ensure_demo_debtors()
     call_command("collectstatic", interactive=False, verbosity=0)
 
     children = [
@@ -82,6 +84,10 @@ def cmd_demo(args):
     print("Demo logins (user / password / role):")
     for username, password, role in logins:
         print(f"  {username:<16} {password:<22} {role}")
+    print(f"Debtor portal: http://{host}:{port}/portal/ (user / password / country: what they have going on;"
+          " a first visit takes the reference and date of birth)")
+    for username, password, country, reference, born, story in debtors:
+        print(f"  {username:<16} {password:<22} {country}: {story} (reference {reference}, born {born})")
     print("Press Ctrl-C to stop.\n", flush=True)
 
     def stop(*_):

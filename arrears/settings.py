@@ -251,6 +251,14 @@ else:
 PORTAL_BRAND_NAME = os.getenv("PORTAL_BRAND_NAME", "arrears")
 PORTAL_IDLE_SECONDS = envint("PORTAL_IDLE_SECONDS", "900")
 
+# Online payment: "test" is the local test provider (no real money; the demo and tests), "stripe" the real one.
+# The test provider is the default only with the development key: a real installation that forgot to choose
+# must not let debtors "pay" with test cards.
+PAYMENT_PROVIDER = os.getenv("PAYMENT_PROVIDER", "test" if SECRET_KEY == DEVELOPMENT_SECRET else "stripe")
+STRIPE_SECRET_KEY = secret("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = secret("STRIPE_WEBHOOK_SECRET", "")
+TEST_PSP_SECRET = secret("TEST_PSP_SECRET", "")
+
 # Text messages: "console" logs them until an SMS channel is configured; tests keep them in memory.
 SMS_BACKEND = os.getenv("SMS_BACKEND", "locmem" if TESTING else "console")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "arrears <noreply@localhost>")

@@ -14,5 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("portal/", include("arrears.portal.urls")),
+    path("payments/", include("arrears.payments.online_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

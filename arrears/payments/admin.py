@@ -21,6 +21,7 @@ from arrears.core.admin_base import (
 from arrears.payments import services
 from arrears.payments.forms import StatementUploadForm
 from arrears.payments.models import BankStatement, CollectionAccount, StatementLine
+from arrears.payments.online_models import OnlinePayment
 from arrears.payments.queries import account_for_manual_match
 from arrears.portfolio.models import Creditor, Portfolio
 
@@ -145,3 +146,19 @@ class StatementLineAdmin(RoleAdmin):
 
 
 admin.site.register(StatementLine, StatementLineAdmin)
+
+
+@admin.register(OnlinePayment)
+class OnlinePaymentAdmin(RoleAdmin):
+    """Card payments started in the portal, as the provider reported them; posted to the ledger on success."""
+
+    list_display = ["account", "provider", "provider_ref", "amount", "status", "created_at", "completed_at"]
+    list_filter = ["provider", "status"]
+    search_fields = ["account__creditor_reference", "provider_ref"]
+    list_select_related = ["account"]
+    readonly_fields = [f.name for f in OnlinePayment._meta.fields if f.name != "client_secret"]
+    exclude = ["client_secret"]
+
+    @admin.display(description=gettext_lazy("amount"))
+    def amount(self, obj):
+        return money(obj.amount_minor, obj.currency)

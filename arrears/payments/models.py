@@ -139,3 +139,6 @@ class StatementLine(models.Model):
 
     def __str__(self):
         return f"{self.statement_id}#{self.line_number}"
+
+
+from arrears.payments.online_models import OnlinePayment  # noqa: E402,F401

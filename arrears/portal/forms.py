@@ -59,3 +59,8 @@ class PromiseForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=14,
                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     due_date = forms.DateField(label=_("I will pay by"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PayForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount to pay"), min_value=0, max_digits=14,
+                                widget=forms.TextInput(attrs={"inputmode": "decimal"}))

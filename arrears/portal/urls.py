@@ -1,6 +1,6 @@
 from django.urls import path
 
-from arrears.portal import arrangement_views, views
+from arrears.portal import arrangement_views, pay_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("accounts/<int:pk>/offers/accept/", arrangement_views.accept, name="accept_offer"),
     path("accounts/<int:pk>/promise/", arrangement_views.promise, name="promise"),
     path("arrangements/<int:pk>/", arrangement_views.arrangement, name="arrangement"),
+    path("accounts/<int:pk>/pay/", pay_views.pay, name="pay"),
 ]

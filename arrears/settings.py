@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "arrears.webhooks",
     "arrears.arrangements",
     "arrears.portal",
+    "arrears.disputes",
 ]
 
 MIDDLEWARE = [

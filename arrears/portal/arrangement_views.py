@@ -1,5 +1,5 @@
-"""The portal's arrangement pages: offers for an account, accepting one, the arrangement itself, and
-promises to pay. Every write goes through the arrangements services as the signed-in debtor."""
+"""The portal's pages for resolving a debt: offers for an account, accepting one, the arrangement itself,
+promises to pay and disputes. Every write goes through the services as the signed-in debtor."""
 
 import datetime as dt
 
@@ -15,7 +15,8 @@ from arrears.arrangements.offers import accept_offer, compute_offers
 from arrears.arrangements.services import make_promise
 from arrears.core.clock import business_date
 from arrears.core.money import Money
-from arrears.portal.forms import PromiseForm
+from arrears.disputes.services import open_dispute
+from arrears.portal.forms import DisputeForm, PromiseForm
 from arrears.portal.views import _debtor, own_account, render, signed_in
 
 
@@ -87,3 +88,23 @@ def promise(request, pk: int):
                              % {"date": form.cleaned_data["due_date"].isoformat()})
             return redirect("portal:overview")
     return render(request, "portal/promise.html", {"account": account, "form": form})
+
+
+@signed_in
+def dispute(request, pk: int):
+    account = own_account(request, pk)
+    form = DisputeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            amount = Money.of(data["amount"], account.currency, exact=True) if data["amount"] is not None else None
+            open_dispute(actor=request.debtor_actor, account=account, debtor=_debtor(request), reason=data["reason"],
+                         details=data["details"], amount=amount, channel=Channel.PORTAL)
+        except ValidationError as exc:
+            for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("We have your dispute. We will not ask you to pay what you dispute until we "
+                                        "have answered it."))
+            return redirect("portal:overview")
+    return render(request, "portal/dispute.html", {"account": account, "form": form})

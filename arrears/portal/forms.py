@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from arrears.disputes.models import Dispute
+
 
 class FirstVisitForm(forms.Form):
     reference = forms.CharField(label=_("Account or payment reference"), max_length=64,
@@ -64,3 +66,11 @@ class PromiseForm(forms.Form):
 class PayForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount to pay"), min_value=0, max_digits=14,
                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+
+
+class DisputeForm(forms.Form):
+    reason = forms.ChoiceField(label=_("What is wrong?"), widget=forms.RadioSelect, choices=Dispute.Reason.choices)
+    amount = forms.DecimalField(label=_("Amount you dispute"), required=False, min_value=0, max_digits=14,
+                                help_text=_("Leave empty if you dispute the whole debt."),
+                                widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    details = forms.CharField(label=_("Tell us more"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))

@@ -38,7 +38,7 @@ GUESSES_PER_WINDOW = 10  # first-visit attempts from one address, or sign-ins to
 PORTAL = SystemActor("portal")  # who acts before anyone is signed in
 # What a signed-in debtor may do, on their own accounts only (the portal's views find accounts through
 # the debtor's links, never by id).
-DEBTOR_ACTIONS = frozenset({roles.VIEW, roles.VIEW_PERSONAL_DATA, roles.ARRANGE, roles.POST_PAYMENTS})
+DEBTOR_ACTIONS = frozenset({roles.VIEW, roles.VIEW_PERSONAL_DATA, roles.ARRANGE, roles.POST_PAYMENTS, roles.DISPUTE})
 USERNAME = re.compile(r"^[a-z0-9._@+-]{3,60}$")
 _DUMMY_HASH = make_password("arrears-portal-timing-equaliser")
 

@@ -16,4 +16,5 @@ urlpatterns = [
     path("accounts/<int:pk>/promise/", arrangement_views.promise, name="promise"),
     path("arrangements/<int:pk>/", arrangement_views.arrangement, name="arrangement"),
     path("accounts/<int:pk>/pay/", pay_views.pay, name="pay"),
+    path("accounts/<int:pk>/dispute/", arrangement_views.dispute, name="dispute"),
 ]

@@ -1,6 +1,7 @@
 """The debtor portal's pages. Plain forms that work without JavaScript; the signed-in debtor is kept in
 the session (never a staff user), which expires after PORTAL_IDLE_SECONDS without a request."""
 
+from collections import defaultdict
 from functools import wraps
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from arrears.arrangements.models import Arrangement, Promise
 from arrears.core.audit import record
+from arrears.disputes.models import Dispute
 from arrears.ledger.models import Component, Payment
 from arrears.ledger.services import BALANCE_FIELD
 from arrears.portal import services
@@ -157,8 +159,11 @@ def overview(request):
     live = {arr.account_id: arr for arr in Arrangement.objects.filter(
         account__in=accounts, status__in=Arrangement.ACTIVE_STATUSES)}
     promised = {p.account_id: p for p in Promise.objects.filter(account__in=accounts, status=Promise.Status.PENDING)}
+    disputed = defaultdict(list)
+    for d in Dispute.objects.filter(account__in=accounts, status=Dispute.Status.OPEN).order_by("opened_on"):
+        disputed[d.account_id].append(d)
     debts = [{
-        "account": a, "arrangement": live.get(a.pk), "promise": promised.get(a.pk),
+        "account": a, "arrangement": live.get(a.pk), "promise": promised.get(a.pk), "disputes": disputed[a.pk],
         "components": [(Component(c).label, getattr(a, name)) for c, name in BALANCE_FIELD.items()
                        if c != Component.CREDIT],
         "payments": Payment.objects.filter(account=a, status=Payment.Status.POSTED).order_by("-value_date", "-pk")[:10],

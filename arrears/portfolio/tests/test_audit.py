@@ -16,6 +16,7 @@ from arrears.core.context import bind_request_id, current_request_id, unbind_req
 from arrears.core.models import AuditEvent
 from arrears.core.money import Money
 from arrears.core.roles import Role
+from arrears.disputes import services as dispute_services
 from arrears.ledger import aging
 from arrears.ledger import corrections as ledger_corrections
 from arrears.ledger import services as ledger_services
@@ -27,7 +28,7 @@ from arrears.portfolio.services import AccountIn, IdentifierIn
 pytestmark = pytest.mark.django_db
 
 SERVICE_MODULES = [core_services, portfolio_services, ledger_services, ledger_corrections, aging,
-                   arrangement_services, arrangement_offers, arrangement_proposals]
+                   arrangement_services, arrangement_offers, arrangement_proposals, dispute_services]
 REQUEST_ID = "req-7f3a9c2e41b8"
 
 
@@ -277,12 +278,28 @@ def decide_counter(book, actor):
     return expect("proposal.decided", proposal, before={"status": "countered"}, after={"status": "counter_rejected"})
 
 
+def _dispute(book, actor):
+    return dispute_services.open_dispute(actor=actor, account=book.account, debtor=book.debtor, reason="paid",
+                                         details="paid at the branch")
+
+
+def open_dispute(book, actor):
+    return expect("dispute.opened", _dispute(book, actor), after={"reason": "paid", "whole": True})
+
+
+def answer_dispute(book, actor):
+    opened = _dispute(book, actor)
+    dispute_services.answer_dispute(actor=actor, dispute=opened, upheld=False, answer="no payment found")
+    return expect("dispute.answered", opened, before={"status": "open"}, after={"status": "rejected"})
+
+
 CASES = [create_user, update_user, create_creditor, update_creditor, create_portfolio, update_portfolio,
          place_account, change_account_status, set_debtor_flags, update_debtor, opt_out, record_debtor_views,
          post_payment,
          post_payments, post_charges, post_charges_many, reverse_payment, write_off, age_book, set_status,
          make_promise, cancel_promise, create_arrangement, cancel_arrangement, save_policy, compute_offers,
-         accept_offer, record_statement, submit_proposal, answer_proposal, decide_counter]
+         accept_offer, record_statement, submit_proposal, answer_proposal, decide_counter, open_dispute,
+         answer_dispute]
 
 
 @pytest.fixture

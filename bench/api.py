@@ -48,11 +48,14 @@ def _database_url(settings_dict) -> str:
 
 @contextmanager
 def running_server(database_url: str, workers: int):
-    """gunicorn and a task worker on the scratch database, stopped afterwards."""
+    """gunicorn and a task worker on the scratch database, stopped afterwards; static files collected first,
+    as `arrears serve` does."""
     import httpx
+    from django.core.management import call_command
 
     from arrears.cli import _gunicorn_command
 
+    call_command("collectstatic", interactive=False, verbosity=0)
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
     env.pop("ARREARS_TESTING", None)

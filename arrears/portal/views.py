@@ -1,6 +1,7 @@
 """The debtor portal's pages. Plain forms that work without JavaScript; the signed-in debtor is kept in
 the session (never a staff user), which expires after PORTAL_IDLE_SECONDS without a request."""
 
+import time
 from collections import defaultdict
 from functools import wraps
 
@@ -22,6 +23,10 @@ from arrears.portal.models import OneTimeCode
 from arrears.portfolio.models import Account, Debtor
 
 SIGNED_IN, PENDING, VERIFIED = "portal_debtor", "portal_pending", "portal_verified"
+CREDITORS, REFRESHED = "portal_creditors", "portal_refreshed"
+# The idle expiry and the debtor's creditors are refreshed at most this often: writing the session on
+# every page would cost a database write per request for a minute's precision nobody needs.
+REFRESH_SECONDS = 60
 
 
 def render(request, template: str, context: dict):
@@ -38,7 +43,17 @@ def _start_session(request, debtor_id: int) -> None:
     for key in (PENDING, VERIFIED):
         request.session.pop(key, None)
     request.session[SIGNED_IN] = debtor_id
+    _refresh(request, debtor_id)
+    record(actor=services.actor_for(debtor_id), action="portal.visit", object_type="portfolio.debtor",
+           object_id=debtor_id, after={"ip": _ip(request)})
+
+
+def _refresh(request, debtor_id: int) -> services.DebtorActor:
+    actor = services.actor_for(debtor_id)
+    request.session[CREDITORS] = sorted(actor.creditors)
+    request.session[REFRESHED] = int(time.time())
     request.session.set_expiry(settings.PORTAL_IDLE_SECONDS)
+    return actor
 
 
 def signed_in(view):
@@ -48,8 +63,10 @@ def signed_in(view):
         debtor_id = request.session.get(SIGNED_IN)
         if debtor_id is None:
             return redirect("portal:sign_in")
-        request.session.set_expiry(settings.PORTAL_IDLE_SECONDS)
-        request.debtor_actor = services.actor_for(debtor_id)
+        if time.time() - request.session.get(REFRESHED, 0) > REFRESH_SECONDS:
+            request.debtor_actor = _refresh(request, debtor_id)
+        else:
+            request.debtor_actor = services.DebtorActor(debtor_id, frozenset(request.session.get(CREDITORS, ())))
         return view(request, *args, **kwargs)
     return wrapper
 
@@ -168,8 +185,6 @@ def overview(request):
                        if c != Component.CREDIT],
         "payments": Payment.objects.filter(account=a, status=Payment.Status.POSTED).order_by("-value_date", "-pk")[:10],
     } for a in accounts]
-    record(actor=actor, action="portal.overview_viewed", object_type="portfolio.debtor", object_id=actor.debtor_id,
-           after={"accounts": [a.pk for a in accounts]})
     return render(request, "portal/overview.html", {"debts": debts, "open_statuses": Account.OPEN_STATUSES})
 
 

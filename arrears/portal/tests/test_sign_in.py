@@ -57,7 +57,7 @@ def test_a_first_visit_ends_signed_in_with_a_login_of_the_debtors_own(client, ac
     assert 0 < client.session.get_expiry_age() <= 900
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"portal.first_visit", "portal.code_sent", "portal.code_accepted", "portal.login_created",
-            "portal.overview_viewed"} <= actions
+            "portal.visit"} <= actions
 
 
 def test_the_national_id_ending_also_proves_a_first_visit_and_a_code_can_go_by_sms(client, account):

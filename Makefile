@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/arrears_test
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test test-sqlite test-postgres lint bench messages clean
+.PHONY: install demo test test-sqlite test-postgres lint bench messages clean browser-deps
 
 install: $(VENV)/.installed
 
@@ -21,7 +21,25 @@ messages: install
 demo: install messages
 	$(VENV)/bin/arrears demo
 
-test: install messages
+# The portal's browser tests (pytest -m browser) need Debian's Chromium (Playwright drives it; no browser is
+# downloaded) and axe-core from npm in node_modules/. Without them those tests fail, never skip, unless
+# ARREARS_SKIP_BROWSER=1 is set.
+browser-deps: node_modules/axe-core/axe.min.js
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "browser-deps: no apt-get here; install Chromium (a 'chromium' on PATH) for the browser tests"; \
+	else \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "browser-deps: installing Debian's chromium"; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	fi
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+test: install messages browser-deps
 	$(PY) -m ruff check .
 	$(PY) -m arrears.cli manage makemigrations --check --dry-run
 	$(MAKE) test-sqlite
@@ -43,4 +61,4 @@ bench: install messages
 	$(VENV)/bin/arrears bench --list
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles node_modules

@@ -8,7 +8,7 @@ class FirstVisitForm(forms.Form):
     reference = forms.CharField(label=_("Account or payment reference"), max_length=64,
                                 help_text=_("As it appears on our letter, e.g. RF18 0000 0000 0000 0000 0012 3"))
     date_of_birth = forms.DateField(label=_("Date of birth"), required=False,
-                                    widget=forms.DateInput(attrs={"type": "date"}))
+                                    widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     id_end = forms.CharField(label=_("Or the last 4 characters of your national ID or tax number"), max_length=4,
                              required=False)
 
@@ -60,7 +60,8 @@ class SignInForm(forms.Form):
 class PromiseForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=14,
                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    due_date = forms.DateField(label=_("I will pay by"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label=_("I will pay by"),
+                               widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
 
 class PayForm(forms.Form):

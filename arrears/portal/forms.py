@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from arrears.arrangements import affordability
 from arrears.disputes.models import Dispute
 
 
@@ -75,3 +76,31 @@ class DisputeForm(forms.Form):
                                 help_text=_("Leave empty if you dispute the whole debt."),
                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     details = forms.CharField(label=_("Tell us more"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class BudgetForm(forms.Form):
+    """A month's income and expenditure in the Standard Financial Statement's categories; empty means none."""
+
+    adults = forms.IntegerField(label=_("Adults in your household"), min_value=1, max_value=20, initial=1)
+    children = forms.IntegerField(label=_("Children in your household"), min_value=0, max_value=20, initial=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in affordability.CATEGORIES.items():
+            self.fields[key] = forms.DecimalField(label=label, required=False, min_value=0, max_digits=12,
+                                                  widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+
+    def income_fields(self):
+        return [self[key] for key in affordability.INCOME]
+
+    def expenditure_fields(self):
+        return [self[key] for key in affordability.EXPENDITURE]
+
+
+class ProposalForm(forms.Form):
+    count = forms.IntegerField(label=_("Monthly payments you propose"), min_value=1, max_value=420)
+    settle = forms.DecimalField(label=_("Amount you offer to settle (optional)"), required=False, min_value=0,
+                                max_digits=14, help_text=_("Leave empty to repay the whole balance."),
+                                widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    reason = forms.CharField(label=_("Why you need the debt restructured"), max_length=4000,
+                             widget=forms.Textarea(attrs={"rows": 5}))

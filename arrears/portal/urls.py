@@ -1,6 +1,6 @@
 from django.urls import path
 
-from arrears.portal import arrangement_views, pay_views, views
+from arrears.portal import arrangement_views, budget_views, pay_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("arrangements/<int:pk>/", arrangement_views.arrangement, name="arrangement"),
     path("accounts/<int:pk>/pay/", pay_views.pay, name="pay"),
     path("accounts/<int:pk>/dispute/", arrangement_views.dispute, name="dispute"),
+    path("accounts/<int:pk>/budget/", budget_views.budget, name="budget"),
+    path("accounts/<int:pk>/propose/", budget_views.propose, name="propose"),
+    path("proposals/<int:pk>/decide/", budget_views.decide, name="decide_counter"),
 ]

@@ -12,7 +12,7 @@ from django.shortcuts import render as django_render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from arrears.arrangements.models import Arrangement, Promise
+from arrears.arrangements.models import Arrangement, Promise, RestructuringProposal
 from arrears.core.audit import record
 from arrears.disputes.models import Dispute
 from arrears.ledger.models import Component, Payment
@@ -176,11 +176,14 @@ def overview(request):
     live = {arr.account_id: arr for arr in Arrangement.objects.filter(
         account__in=accounts, status__in=Arrangement.ACTIVE_STATUSES)}
     promised = {p.account_id: p for p in Promise.objects.filter(account__in=accounts, status=Promise.Status.PENDING)}
+    proposals = {p.account_id: p for p in RestructuringProposal.objects.filter(
+        account__in=accounts, status__in=RestructuringProposal.OPEN_STATUSES)}
     disputed = defaultdict(list)
     for d in Dispute.objects.filter(account__in=accounts, status=Dispute.Status.OPEN).order_by("opened_on"):
         disputed[d.account_id].append(d)
     debts = [{
         "account": a, "arrangement": live.get(a.pk), "promise": promised.get(a.pk), "disputes": disputed[a.pk],
+        "proposal": proposals.get(a.pk),
         "components": [(Component(c).label, getattr(a, name)) for c, name in BALANCE_FIELD.items()
                        if c != Component.CREDIT],
         "payments": Payment.objects.filter(account=a, status=Payment.Status.POSTED).order_by("-value_date", "-pk")[:10],

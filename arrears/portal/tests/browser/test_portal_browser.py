@@ -308,6 +308,17 @@ def test_no_serious_or_critical_accessibility_problem_on_the_portal_pages(open_p
 
     page.goto(f"/portal/accounts/{account.pk}/promise/")
     check("promise")
+    page.goto(f"/portal/accounts/{account.pk}/dispute/")
+    check("dispute")
+    page.goto(f"/portal/accounts/{account.pk}/budget/")
+    check("budget")
+    page.fill("input[name=earnings]", "1450.00")
+    page.fill("input[name=housing]", "520.00")
+    submit_main_form(page)
+    page.wait_for_url(re.compile(r"/offers/$"))
+    check("offers ranked for the budget, with its notice")
+    page.goto(f"/portal/accounts/{account.pk}/propose/")
+    check("restructuring proposal")
     page.goto(f"/portal/accounts/{account.pk}/offers/")
     assert page.locator("main section.card").count() > 1
     check("offers")

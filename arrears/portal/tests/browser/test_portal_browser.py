@@ -15,6 +15,7 @@ from django.utils import translation
 
 from arrears.arrangements.models import Arrangement, Offer, Promise
 from arrears.conftest import greek_debtor
+from arrears.disputes.models import Dispute
 from arrears.portal.services import create_login
 from arrears.portal.tests.browser.axe import blocking_violations, describe
 
@@ -224,6 +225,19 @@ def test_a_debtor_signs_up_chooses_a_plan_promises_and_pays_by_card(open_page, b
     assert tr(lang, "You promised to pay %(amount)s by %(date)s.", amount=money[250], date=promised) not in seen(
         paid_card)
     assert paid_card.get_by_role("link", name=tr(lang, "Promise to pay by a date")).count() == 1
+
+    # A dispute of part of the second debt: fees charged twice.
+    paid_card.get_by_role("link", name=tr(lang, "Something is wrong with this debt")).click()
+    page.wait_for_url(f"**/portal/accounts/{paid_account.pk}/dispute/")
+    page.locator("input[name=reason][value=wrong_amount]").check()
+    page.fill("input[name=amount]", "45.00")
+    page.fill("textarea[name=details]", "Οι προμήθειες χρεώθηκαν δύο φορές." if lang == "el" else "Fees charged twice.")
+    submit_main_form(page)
+    page.wait_for_url(re.compile(r"/portal/$"))
+    opened = {"el": "23/11/2026", "en": "11/23/2026"}[lang]
+    assert tr(lang, "You dispute %(amount)s of it (since %(date)s); we will answer you.",
+              amount={"el": "45,00 €", "en": "€45.00"}[lang], date=opened) in seen(debt_card(page, paid_account))
+    assert Dispute.objects.get(account=paid_account).amount_minor == 4500
     expect_lang(page, lang)
     assert problems == []
 

@@ -17,7 +17,7 @@ from arrears.core.clock import business_date
 from arrears.core.money import Money
 from arrears.disputes.services import open_dispute
 from arrears.portal.forms import DisputeForm, PromiseForm
-from arrears.portal.views import _debtor, own_account, render, signed_in
+from arrears.portal.views import _debtor, form_errors, own_account, render, signed_in
 
 
 def _open_offers(request, account) -> list[Offer]:
@@ -81,8 +81,7 @@ def promise(request, pk: int):
             make_promise(actor=request.debtor_actor, account=account, amount=amount,
                          due_date=form.cleaned_data["due_date"], channel=Channel.PORTAL, debtor=_debtor(request))
         except ValidationError as exc:
-            for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Thank you. We have noted your promise to pay by %(date)s.")
                              % {"date": form.cleaned_data["due_date"].isoformat()})
@@ -101,8 +100,7 @@ def dispute(request, pk: int):
             open_dispute(actor=request.debtor_actor, account=account, debtor=_debtor(request), reason=data["reason"],
                          details=data["details"], amount=amount, channel=Channel.PORTAL)
         except ValidationError as exc:
-            for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors(form, exc)
         else:
             messages.success(request, _("We have your dispute. We will not ask you to pay what you dispute until we "
                                         "have answered it."))

@@ -18,12 +18,7 @@ from arrears.arrangements.proposals import (
 )
 from arrears.core.money import Money, from_minor
 from arrears.portal.forms import BudgetForm, ProposalForm
-from arrears.portal.views import _debtor, own_account, render, signed_in
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
-        form.add_error(field if field in form.fields else None, errors)
+from arrears.portal.views import _debtor, form_errors, own_account, render, signed_in
 
 
 @signed_in
@@ -39,7 +34,7 @@ def budget(request, pk: int):
                                          lines=lines, adults=data["adults"], children=data["children"],
                                          channel=Channel.PORTAL)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             # Offers computed before the budget was known are withdrawn, so the ones that fit come first.
             Offer.objects.filter(account=account, accepted_at__isnull=True).delete()
@@ -67,7 +62,7 @@ def propose(request, pk: int):
                                        statement=statement, count=data["count"], settle=settle,
                                        reason=data["reason"], channel=Channel.PORTAL)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("We have your proposal and will answer by %(date)s.")
                              % {"date": proposal.answer_due.isoformat()})

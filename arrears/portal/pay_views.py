@@ -11,7 +11,7 @@ from arrears.core.money import from_minor
 from arrears.payments import psp
 from arrears.payments.online import start_online_payment, transfer_instructions
 from arrears.portal.forms import PayForm
-from arrears.portal.views import own_account, render, signed_in
+from arrears.portal.views import form_errors, own_account, render, signed_in
 
 
 @signed_in
@@ -26,8 +26,7 @@ def pay(request, pk: int):
             started = start_online_payment(actor=request.debtor_actor, account=account,
                                            amount=str(form.cleaned_data["amount"]))
         except ValidationError as exc:
-            for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors(form, exc)
         else:
             checkout = reverse("online_payments:test_psp", args=[started.provider_ref])
             return redirect(f"{checkout}?{urlencode({'next': reverse('portal:overview')})}")

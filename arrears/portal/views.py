@@ -34,6 +34,12 @@ def render(request, template: str, context: dict):
     return django_render(request, template, {"portal_brand": settings.PORTAL_BRAND_NAME, **context})
 
 
+def form_errors(form, exc: ValidationError) -> None:
+    """A service's refusal shown on the form: each message at its field, the rest above the form."""
+    for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def _ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
@@ -154,8 +160,7 @@ def create_login(request):
             services.create_login(debtor=debtor, username=form.cleaned_data["username"],
                                   password=form.cleaned_data["password"])
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
+            form_errors(form, exc)
         else:
             _start_session(request, debtor.pk)
             return redirect("portal:overview")

@@ -7,16 +7,8 @@ import pytest
 from django.urls import reverse
 
 from arrears.arrangements.models import Arrangement, Offer, Promise
-from arrears.portal.services import create_login
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def signed_in(client, account):
-    create_login(debtor=account.debtors.first(), username="giorgos", password="a long enough passphrase")
-    client.post(reverse("portal:sign_in"), {"username": "giorgos", "password": "a long enough passphrase"})
-    return client
 
 
 def test_choosing_a_plan_among_the_offers_agrees_it_and_shows_its_schedule(signed_in, account):

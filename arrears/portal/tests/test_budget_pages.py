@@ -7,16 +7,8 @@ from django.urls import reverse
 from arrears.arrangements.models import Arrangement, FinancialStatement, RestructuringProposal
 from arrears.arrangements.proposals import answer_proposal
 from arrears.core.money import Money
-from arrears.portal.services import create_login
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def signed_in(client, account):
-    create_login(debtor=account.debtors.first(), username="giorgos", password="a long enough passphrase")
-    client.post(reverse("portal:sign_in"), {"username": "giorgos", "password": "a long enough passphrase"})
-    return client
 
 
 BUDGET = {"adults": "2", "children": "1", "earnings": "1450.00", "benefits": "120", "housing": "520",

@@ -8,17 +8,9 @@ from django.urls import reverse
 
 from arrears.payments.models import CollectionAccount
 from arrears.payments.online_models import OnlinePayment
-from arrears.portal.services import create_login
 from arrears.portfolio.models import Account
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def signed_in(client, account):
-    create_login(debtor=account.debtors.first(), username="giorgos", password="a long enough passphrase")
-    client.post(reverse("portal:sign_in"), {"username": "giorgos", "password": "a long enough passphrase"})
-    return client
 
 
 def test_paying_by_card_with_the_test_provider_lowers_the_balance(signed_in, account, settings):

@@ -93,8 +93,9 @@ def emit_many(events: list[EventIn]) -> list[DomainEvent]:
     if not rows:
         return rows
     insert_objects(DomainEvent, rows)
-    # Outside a transaction this runs at once.
-    transaction.on_commit(request_dispatch)
+    # Outside a transaction this runs at once. Robust: the change is committed whatever happens here, and if
+    # the queue cannot be reached the minute's sweep hands the events out instead of the caller failing.
+    transaction.on_commit(request_dispatch, robust=True)
     return rows
 
 

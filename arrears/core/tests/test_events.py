@@ -122,3 +122,19 @@ def test_events_of_unknown_types_are_refused():
         events.emit("payment.teleported", creditor_id=None, payload={})
     with pytest.raises(ValueError, match="unknown event type"):
         events.subscriber("payment.teleported")
+
+
+def test_a_payment_stands_when_the_queue_is_unreachable_and_the_sweep_hands_its_event_out(
+        system, make_creditor, make_portfolio, make_account, business_date, django_capture_on_commit_callbacks,
+        monkeypatch):
+    account = make_account(make_portfolio(make_creditor()), principal="100.00")
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(events.shared_cache, "raise_flag", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = post_payments(actor=system, payments=[pay(account, "5.00", "p-1")])[0]
+    assert outcome.created and heard == []
+    sweep_undispatched_events.call_local()
+    assert heard == [("payment.posted", account.pk)]

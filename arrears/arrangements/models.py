@@ -86,7 +86,7 @@ class ArrangementPolicy(models.Model):
                                                name="one_policy_per_creditor")]
 
     def __str__(self):
-        return f"{self.portfolio or self.creditor}"
+        return str(self.portfolio or self.creditor) if (self.portfolio_id or self.creditor_id) else "defaults"
 
 
 class Promise(models.Model):

@@ -53,8 +53,8 @@ def _candidates(account: Account, policy, business_date: dt.date) -> list[Offer]
     first_due = business_date + FIRST_DUE_IN
     found = []
     discount = rules.settlement_discount_percent(account.dpd, account.balance_minor, policy)
-    if discount > 0:
-        amount = account.balance_minor - rules.percent_of(account.balance_minor, discount)
+    amount = account.balance_minor - rules.percent_of(account.balance_minor, discount)
+    if amount < account.balance_minor:  # a discount that rounds to nothing is no settlement
         for count in sorted({1, policy.settlement_max_payments}):
             offer = _offer(account, Arrangement.Kind.SETTLEMENT, "monthly", count, first_due, amount, 0, 0,
                            account.balance_minor - amount)

@@ -25,7 +25,6 @@ from arrears.ledger.queries import arrears_minor
 from arrears.portfolio.models import Account, Debtor
 
 PLAN_COUNTS = (3, 6, 9, 12, 18, 24, 36, 48, 60)
-FIRST_DUE_IN = dt.timedelta(days=7)  # time to set up a payment before the first falls due
 
 
 def _monthly(largest_minor: int, frequency: str) -> int:
@@ -50,7 +49,7 @@ def _offer(account, kind, frequency, count, first_due, principal, down, rate, di
 
 
 def _candidates(account: Account, policy, business_date: dt.date) -> list[Offer]:
-    first_due = business_date + FIRST_DUE_IN
+    first_due = business_date + rules.FIRST_DUE_IN
     found = []
     discount = rules.settlement_discount_percent(account.dpd, account.balance_minor, policy)
     amount = account.balance_minor - rules.percent_of(account.balance_minor, discount)

@@ -13,6 +13,8 @@ from arrears.arrangements.schedule import Frequency
 from arrears.core.money import from_minor
 from arrears.portfolio.models import Account
 
+FIRST_DUE_IN = dt.timedelta(days=7)  # time to set up a payment before the first falls due
+
 
 def policy_for(account: Account) -> ArrangementPolicy:
     """The portfolio's policy, else the creditor's, else the defaults (unsaved)."""

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from arrears.arrangements import affordability
 from arrears.arrangements import policy as rules
-from arrears.arrangements.models import Arrangement, Channel, FinancialStatement, RestructuringProposal
+from arrears.arrangements.models import Arrangement, Channel, FinancialStatement, Offer, RestructuringProposal
 from arrears.arrangements.services import account_debtors, create_arrangement
 from arrears.core import roles
 from arrears.core.actors import authorize
@@ -27,7 +27,6 @@ from arrears.portfolio.models import Account, Debtor
 
 PROPOSAL_ANSWER_WORKING_DAYS = 15
 MAX_PROPOSED_INSTALMENTS = 420  # 35 years of monthly payments, the longest the Greek out-of-court scheme allows
-FIRST_DUE_IN = dt.timedelta(days=7)
 P = RestructuringProposal.Status
 
 
@@ -54,12 +53,14 @@ def record_statement(*, actor, account: Account, debtor: Debtor, lines: dict[str
         raise ValidationError(errors)
     income, spent, left = affordability.totals(minor)
     with transaction.atomic():
+        # Offers computed before the budget was known are withdrawn, so those that fit are ranked first next time.
+        withdrawn, _by_model = Offer.objects.filter(account=account, accepted_at__isnull=True).delete()
         statement = FinancialStatement.objects.create(
             debtor=debtor, account=account, currency=account.currency, lines=minor, adults=adults, children=children,
             income_minor=income, expenditure_minor=spent, disposable_minor=left, channel=channel)
         record(actor=actor, action="financial_statement.recorded", obj=statement, creditor_id=account.creditor_id,
                after={"income_minor": income, "expenditure_minor": spent, "disposable_minor": left,
-                      "lines": minor, "adults": adults, "children": children})
+                      "lines": minor, "adults": adults, "children": children, "offers_withdrawn": withdrawn})
     return statement
 
 
@@ -117,7 +118,7 @@ def _agree(actor, proposal: RestructuringProposal, count: int, settle_minor: int
     kind = Arrangement.Kind.SETTLEMENT if settle_minor else Arrangement.Kind.PLAN
     return create_arrangement(
         actor=actor, account=proposal.account, kind=kind, count=count, frequency="monthly",
-        first_due=business_date + FIRST_DUE_IN, channel=proposal.channel, debtor=proposal.debtor,
+        first_due=business_date + rules.FIRST_DUE_IN, channel=proposal.channel, debtor=proposal.debtor,
         settlement_amount=Money(settle_minor, proposal.currency) if settle_minor else None,
         statement=proposal.statement, within_policy=False, business_date=business_date)
 

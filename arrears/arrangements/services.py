@@ -2,6 +2,7 @@
 the policy, audits, and announces itself; how they then stand is tracking.py's business."""
 
 import datetime as dt
+from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -45,19 +46,45 @@ def account_debtors(account: Account) -> list[Debtor]:
     return list(Debtor.objects.filter(account_links__account_id=account.pk))
 
 
+class Tallies:
+    """Changes to debtors' tallies gathered over a batch and written together: one UPDATE per (field, amount)
+    and per broken-on date, not per debtor. `last_broken_on=date` is set (the latest wins), not added."""
+
+    def __init__(self):
+        self.added: dict[int, Counter] = defaultdict(Counter)
+        self.broken_on: dict[int, dt.date] = {}
+
+    def bump(self, debtor_ids, last_broken_on: dt.date | None = None, **counts) -> None:
+        for debtor_id in debtor_ids:
+            self.added[debtor_id].update(counts)
+            if last_broken_on:
+                self.broken_on[debtor_id] = max(last_broken_on, self.broken_on.get(debtor_id, last_broken_on))
+
+    def write(self) -> None:
+        debtor_ids = sorted(set(self.added) | set(self.broken_on))
+        if not debtor_ids:
+            return
+        existing = set(ArrangementTally.objects.filter(debtor_id__in=debtor_ids).values_list("debtor_id", flat=True))
+        ArrangementTally.objects.bulk_create([ArrangementTally(debtor_id=d) for d in debtor_ids if d not in existing],
+                                             ignore_conflicts=True)
+        groups = defaultdict(list)
+        for debtor_id, counts in self.added.items():
+            for name, n in counts.items():
+                groups[(name, n)].append(debtor_id)
+        for (name, n), ids in groups.items():
+            ArrangementTally.objects.filter(debtor_id__in=ids).update(**{name: F(name) + n})
+        by_date = defaultdict(list)
+        for debtor_id, day in self.broken_on.items():
+            by_date[day].append(debtor_id)
+        for day, ids in by_date.items():
+            ArrangementTally.objects.filter(debtor_id__in=ids).update(last_broken_on=day)
+
+
 def bump_tally(debtor_ids, **counts) -> None:
-    """Add to the debtors' tallies (created on first use); `last_broken_on=date` is set, not added."""
-    last_broken_on = counts.pop("last_broken_on", None)
-    debtor_ids = sorted(set(debtor_ids))
-    if not debtor_ids:
-        return
-    existing = set(ArrangementTally.objects.filter(debtor_id__in=debtor_ids).values_list("debtor_id", flat=True))
-    ArrangementTally.objects.bulk_create([ArrangementTally(debtor_id=d) for d in debtor_ids if d not in existing],
-                                         ignore_conflicts=True)
-    changes = {name: F(name) + n for name, n in counts.items()}
-    if last_broken_on:
-        changes["last_broken_on"] = last_broken_on
-    ArrangementTally.objects.filter(debtor_id__in=debtor_ids).update(**changes)
+    """Add to the debtors' tallies at once (created on first use)."""
+    tallies = Tallies()
+    tallies.bump(debtor_ids, **counts)
+    tallies.write()
 
 
 def _amount(money: Money, account: Account, field: str = "amount") -> int:
@@ -133,8 +160,10 @@ def _schedule(*, kind: str, locked: Account, policy, count: int, frequency: str,
     try:
         schedule = build_schedule(principal_minor=principal, count=count, first_due=first_due, frequency=frequency,
                                   method=method, annual_rate=rate, down_payment_minor=down_payment_minor)
-    except ValueError as exc:
-        raise ValidationError({"count": str(exc)}) from None
+    except ValueError:
+        # The schedule's own reasons are for developers; the debtor is told what to change.
+        raise ValidationError({"count": _("These terms cannot be scheduled; choose fewer instalments.")},
+                              code="schedule") from None
     if not within_policy:
         return method, rate, principal, discount, schedule
     if kind == Arrangement.Kind.PLAN:

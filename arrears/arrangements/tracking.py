@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from arrears.arrangements import evaluation
 from arrears.arrangements.models import Arrangement, Instalment, Promise
-from arrears.arrangements.services import ARRANGEMENTS, bump_tally
+from arrears.arrangements.services import ARRANGEMENTS, Tallies
 from arrears.core.audit import audit_event, record_many
 from arrears.core.bulk import update_rows
 from arrears.core.clock import business_date as today
@@ -64,9 +64,10 @@ def evaluate_accounts(account_ids, business_date: dt.date | None = None) -> dict
         accounts = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=account_ids).order_by("pk")}
         payments = _payments(account_ids)
         debtors = _debtors_of(account_ids)
-        events, audits = [], []
-        _promises(accounts, payments, debtors, business_date, events, audits, counts)
-        settled = _arrangements(accounts, payments, debtors, business_date, events, audits, counts)
+        events, audits, tallies = [], [], Tallies()
+        _promises(accounts, payments, debtors, business_date, events, audits, counts, tallies)
+        settled = _arrangements(accounts, payments, debtors, business_date, events, audits, counts, tallies)
+        tallies.write()
         emit_many(events)
         record_many(audits)
         for arrangement, account in settled:
@@ -75,7 +76,7 @@ def evaluate_accounts(account_ids, business_date: dt.date | None = None) -> dict
     return counts
 
 
-def _promises(accounts, payments, debtors, business_date, events, audits, counts):
+def _promises(accounts, payments, debtors, business_date, events, audits, counts, tallies):
     pending = list(Promise.objects.filter(account_id__in=list(accounts), status=Promise.Status.PENDING))
     changed = []
     for promise in pending:
@@ -92,7 +93,7 @@ def _promises(accounts, payments, debtors, business_date, events, audits, counts
             continue
         account = accounts[promise.account_id]
         counts[f"promises_{outcome.status}"] += 1
-        bump_tally(debtors[promise.account_id], **{TALLY_FIELD[outcome.status]: 1},
+        tallies.bump(debtors[promise.account_id], **{TALLY_FIELD[outcome.status]: 1},
                    **({"last_broken_on": outcome.resolved_on} if outcome.status != Promise.Status.KEPT else {}))
         after = {"status": outcome.status, "paid_minor": outcome.paid_minor,
                  "resolved_on": outcome.resolved_on.isoformat()}
@@ -105,7 +106,7 @@ def _promises(accounts, payments, debtors, business_date, events, audits, counts
     update_rows(Promise, ["status", "paid_minor", "resolved_on"], changed)
 
 
-def _arrangements(accounts, payments, debtors, business_date, events, audits, counts) -> list:
+def _arrangements(accounts, payments, debtors, business_date, events, audits, counts, tallies) -> list:
     """Returns the settlements completed now, with their accounts, for the caller to write off."""
     running = list(Arrangement.objects.filter(account_id__in=list(accounts), status__in=Arrangement.ACTIVE_STATUSES))
     instalments = defaultdict(list)
@@ -141,12 +142,12 @@ def _arrangements(accounts, payments, debtors, business_date, events, audits, co
                               payload={"arrangement": arrangement.pk, "kind": arrangement.kind,
                                        "account_reference": account.creditor_reference, **after}))
         if outcome.status == Arrangement.Status.BROKEN:
-            bump_tally(debtors[account.pk], plans_broken=1, last_broken_on=outcome.ended_on)
+            tallies.bump(debtors[account.pk], plans_broken=1, last_broken_on=outcome.ended_on)
             if account.status == Account.Status.ARRANGEMENT:
                 set_status(actor=ARRANGEMENTS, locked=account, status=Account.Status.ACTIVE,
                            reason=f"arrangement {arrangement.pk} broken", business_date=business_date)
         elif outcome.status == Arrangement.Status.COMPLETED:
-            bump_tally(debtors[account.pk], plans_completed=1)
+            tallies.bump(debtors[account.pk], plans_completed=1)
             if arrangement.kind == Arrangement.Kind.SETTLEMENT and account.balance_minor > 0:
                 settled.append((arrangement, account))
     update_rows(Instalment, ["paid_minor", "paid_on"], changed_rows)

@@ -15,7 +15,6 @@ Configuration (Django settings when defined, else the environment):
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -45,11 +44,8 @@ STRIPE_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 
 
 def setting(name: str, default: str = "") -> str:
-    """A payments setting: Django's settings when the project defines it, else the environment."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.getenv(name, default)
-    return value or default
+    """A payments setting (settings.py reads each from the environment)."""
+    return getattr(settings, name, "") or default
 
 
 def configured_name() -> str:

@@ -17,7 +17,7 @@ from arrears.core.clock import business_date
 from arrears.core.money import Money
 from arrears.disputes.services import open_dispute
 from arrears.portal.forms import DisputeForm, PromiseForm
-from arrears.portal.views import _debtor, form_errors, own_account, render, signed_in
+from arrears.portal.views import _debtor, form_errors, latest_statement, own_account, render, signed_in
 
 
 def _open_offers(request, account) -> list[Offer]:
@@ -26,7 +26,7 @@ def _open_offers(request, account) -> list[Offer]:
                                         balance_minor=account.balance_minor).order_by("rank"))
     if current:
         return current
-    latest = _debtor(request).financial_statements.filter(account=account).order_by("-created_at").first()
+    latest = latest_statement(request, account)
     return compute_offers(actor=request.debtor_actor, account=account,
                           disposable_monthly_minor=latest.disposable_minor if latest else None)
 
@@ -62,7 +62,7 @@ def accept(request, pk: int):
 
 @signed_in
 def arrangement(request, pk: int):
-    found = get_object_or_404(Arrangement.objects.select_related("account"), pk=pk,
+    found = get_object_or_404(Arrangement.objects.visible_to(request.debtor_actor).select_related("account"), pk=pk,
                               account__debtor_links__debtor_id=request.debtor_actor.debtor_id)
     rows = list(found.instalments.order_by("number"))
     upcoming = next((row for row in rows if row.paid_minor < row.amount_minor), None)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from arrears.arrangements import affordability
-from arrears.arrangements.models import Channel, Offer, RestructuringProposal
+from arrears.arrangements.models import Channel, RestructuringProposal
 from arrears.arrangements.proposals import (
     PROPOSAL_ANSWER_WORKING_DAYS,
     decide_counter,
@@ -18,7 +18,7 @@ from arrears.arrangements.proposals import (
 )
 from arrears.core.money import Money, from_minor
 from arrears.portal.forms import BudgetForm, ProposalForm
-from arrears.portal.views import _debtor, form_errors, own_account, render, signed_in
+from arrears.portal.views import _debtor, form_errors, latest_statement, own_account, render, signed_in
 
 
 @signed_in
@@ -36,8 +36,6 @@ def budget(request, pk: int):
         except ValidationError as exc:
             form_errors(form, exc)
         else:
-            # Offers computed before the budget was known are withdrawn, so the ones that fit come first.
-            Offer.objects.filter(account=account, accepted_at__isnull=True).delete()
             messages.success(request, _("Thank you. After your essential costs, %(amount)s %(currency)s a month is "
                                         "left.") % {"amount": from_minor(statement.disposable_minor, account.currency),
                                                     "currency": account.currency})
@@ -49,7 +47,7 @@ def budget(request, pk: int):
 @signed_in
 def propose(request, pk: int):
     account = own_account(request, pk)
-    statement = _debtor(request).financial_statements.filter(account=account).order_by("-created_at").first()
+    statement = latest_statement(request, account)
     if statement is None:
         messages.info(request, _("A restructuring proposal starts with your budget."))
         return redirect(f"{reverse('portal:budget', args=[account.pk])}?then=propose")
@@ -74,7 +72,8 @@ def propose(request, pk: int):
 @signed_in
 @require_POST
 def decide(request, pk: int):
-    proposal = get_object_or_404(RestructuringProposal, pk=pk, status=RestructuringProposal.Status.COUNTERED,
+    proposal = get_object_or_404(RestructuringProposal.objects.visible_to(request.debtor_actor), pk=pk,
+                                 status=RestructuringProposal.Status.COUNTERED,
                                  debtor_id=request.debtor_actor.debtor_id)
     accept = request.POST.get("decision") == "accept"
     try:

@@ -12,7 +12,7 @@ from django.shortcuts import render as django_render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from arrears.arrangements.models import Arrangement, Promise, RestructuringProposal
+from arrears.arrangements.models import Arrangement, FinancialStatement, Promise, RestructuringProposal
 from arrears.core.audit import record
 from arrears.disputes.models import Dispute
 from arrears.ledger.models import Component, Payment
@@ -176,7 +176,7 @@ def sign_out(request):
 @signed_in
 def overview(request):
     actor = request.debtor_actor
-    accounts = list(Account.objects.filter(debtor_links__debtor_id=actor.debtor_id)
+    accounts = list(Account.objects.visible_to(actor).filter(debtor_links__debtor_id=actor.debtor_id)
                     .select_related("creditor", "portfolio").order_by("placed_at"))
     live = {arr.account_id: arr for arr in Arrangement.objects.filter(
         account__in=accounts, status__in=Arrangement.ACTIVE_STATUSES)}
@@ -198,8 +198,15 @@ def overview(request):
 
 def own_account(request, pk: int) -> Account:
     """One of the signed-in debtor's accounts, or 404: the portal never finds an account by id alone."""
-    return get_object_or_404(Account.objects.select_related("creditor", "portfolio"), pk=pk,
+    return get_object_or_404(Account.objects.visible_to(request.debtor_actor).select_related("creditor", "portfolio"),
+                             pk=pk,
                              debtor_links__debtor_id=request.debtor_actor.debtor_id)
+
+
+def latest_statement(request, account):
+    """The budget the signed-in debtor last gave for this account, if any."""
+    return (FinancialStatement.objects.filter(debtor_id=request.debtor_actor.debtor_id, account=account)
+            .order_by("-created_at").first())
 
 
 def _debtor(request) -> Debtor:

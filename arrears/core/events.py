@@ -38,6 +38,7 @@ EVENT_TYPES = frozenset({
     "arrangement.created", "arrangement.updated", "arrangement.completed", "arrangement.broken",
     "proposal.submitted", "proposal.answered", "proposal.decided",
     "contact.outcome", "dispute.opened", "dispute.closed",
+    "debtor.contact_changed", "debtor.circumstances_declared",
 })
 WILDCARD = "*"
 NOW_BACKEND = "now"  # the task backend that enqueues at once, not on commit

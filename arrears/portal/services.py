@@ -38,7 +38,8 @@ GUESSES_PER_WINDOW = 10  # first-visit attempts from one address, or sign-ins to
 PORTAL = SystemActor("portal")  # who acts before anyone is signed in
 # What a signed-in debtor may do, on their own accounts only (the portal's views find accounts through
 # the debtor's links, never by id).
-DEBTOR_ACTIONS = frozenset({roles.VIEW, roles.VIEW_PERSONAL_DATA, roles.ARRANGE, roles.POST_PAYMENTS, roles.DISPUTE})
+DEBTOR_ACTIONS = frozenset({roles.VIEW, roles.VIEW_PERSONAL_DATA, roles.ARRANGE, roles.POST_PAYMENTS, roles.DISPUTE,
+                            roles.EDIT_CONTACT_POINTS, roles.RECORD_CIRCUMSTANCES})
 USERNAME = re.compile(r"^[a-z0-9._@+-]{3,60}$")
 _DUMMY_HASH = make_password("arrears-portal-timing-equaliser")
 
@@ -133,7 +134,7 @@ def masked_destination(point: ContactPoint) -> str:
     return f"•••{point.phone_e164[-3:]}"
 
 
-def _code_hash(debtor_id: int, code: str) -> str:
+def code_hash(debtor_id: int, code: str) -> str:
     return lookup_hash(f"{debtor_id}:{code}", "portal-one-time-code")
 
 
@@ -148,7 +149,7 @@ def send_code(*, debtor: Debtor, contact_point: ContactPoint, purpose: str) -> O
     with transaction.atomic():
         OneTimeCode.objects.filter(debtor=debtor, purpose=purpose, used_at__isnull=True).update(used_at=timezone.now())
         sent = OneTimeCode.objects.create(debtor=debtor, purpose=purpose, contact_point=contact_point,
-                                          code_hash=_code_hash(debtor.pk, code),
+                                          code_hash=code_hash(debtor.pk, code),
                                           expires_at=timezone.now() + CODE_LIFETIME)
         record(actor=PORTAL, action="portal.code_sent", obj=debtor, after={
             "purpose": purpose, "kind": contact_point.kind, "to": masked_destination(contact_point)})
@@ -168,7 +169,7 @@ def check_code(*, debtor: Debtor, code: str, purpose: str) -> bool:
         current = (OneTimeCode.objects.select_for_update()
                    .filter(debtor=debtor, purpose=purpose, used_at__isnull=True, expires_at__gt=timezone.now())
                    .order_by("-created_at").first())
-        good = current is not None and hmac.compare_digest(current.code_hash, _code_hash(debtor.pk, code.strip()))
+        good = current is not None and hmac.compare_digest(current.code_hash, code_hash(debtor.pk, code.strip()))
         if current is not None:
             if good:
                 current.used_at = timezone.now()

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from arrears.portal import arrangement_views, budget_views, pay_views, views
+from arrears.portal import arrangement_views, budget_views, pay_views, profile_urls, views
 
 app_name = "portal"
 urlpatterns = [
@@ -20,4 +20,5 @@ urlpatterns = [
     path("accounts/<int:pk>/budget/", budget_views.budget, name="budget"),
     path("accounts/<int:pk>/propose/", budget_views.propose, name="propose"),
     path("proposals/<int:pk>/decide/", budget_views.decide, name="decide_counter"),
+    path("", include(profile_urls)),
 ]

@@ -377,3 +377,6 @@ class AccountDebtor(models.Model):
 
     def __str__(self):
         return f"{self.account} · {self.get_role_display()}"
+
+
+from arrears.portfolio.debtor_models import Channel, Circumstance, ContactPreferences  # noqa: E402,F401

@@ -188,7 +188,7 @@ def _clean_identifiers(identifiers: list[IdentifierIn], prefix: str) -> list[tup
     return cleaned
 
 
-def _clean_contact_point(cp: ContactPointIn, default_country: str) -> ContactPoint:
+def clean_contact_point(cp: ContactPointIn, default_country: str) -> ContactPoint:
     country = validation.country(cp.country or default_country)
     point = ContactPoint(kind=cp.kind, country=country, source=cp.source, confidence=cp.confidence,
                          is_workplace=cp.is_workplace, is_primary=cp.is_primary)
@@ -260,7 +260,7 @@ def clean_debtor(d: DebtorIn, prefix: str) -> tuple[list[tuple[str, str]], list[
         errors.update(exc.message_dict)
     for i, cp in enumerate(d.contact_points):
         try:
-            points.append(_clean_contact_point(cp, d.country))
+            points.append(clean_contact_point(cp, d.country))
         except ValidationError as exc:
             errors.update(_prefixed(exc, f"{prefix}.contact_points[{i}]"))
     if errors:
@@ -501,7 +501,7 @@ def _debtor_creditors(debtor_id: int) -> set[int]:
     return set(Account.objects.filter(debtor_links__debtor_id=debtor_id).values_list("creditor_id", flat=True))
 
 
-def _authorize_for_every_creditor(actor, action: str, debtor_id: int) -> None:
+def authorize_for_every_creditor(actor, action: str, debtor_id: int) -> None:
     """A person shared by several creditors is changed only by someone who may act for all of them."""
     for creditor_id in _debtor_creditors(debtor_id) or {None}:
         authorize(actor, action, creditor_id)
@@ -518,7 +518,7 @@ def record_debtor_views(*, actor, debtors, screen: str, account: Account | None 
 
 def set_debtor_flags(*, actor, debtor: Debtor, **flags) -> Debtor:
     """Deceased, bankrupt, vulnerable, do-not-contact, disputed: each change is audited."""
-    _authorize_for_every_creditor(actor, roles.SET_DEBTOR_FLAGS, debtor.pk)
+    authorize_for_every_creditor(actor, roles.SET_DEBTOR_FLAGS, debtor.pk)
     unknown = set(flags) - set(FLAG_FIELDS)
     if unknown:
         raise ValidationError({name: _("Not a debtor flag.") for name in unknown})
@@ -533,7 +533,7 @@ def set_debtor_flags(*, actor, debtor: Debtor, **flags) -> Debtor:
 
 
 def update_debtor(*, actor, debtor: Debtor, **changes) -> Debtor:
-    _authorize_for_every_creditor(actor, roles.EDIT_DEBTOR, debtor.pk)
+    authorize_for_every_creditor(actor, roles.EDIT_DEBTOR, debtor.pk)
     unknown = set(changes) - set(DEBTOR_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})

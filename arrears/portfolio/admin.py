@@ -300,3 +300,5 @@ def _balance(self, account):
 
 
 AccountAdmin.balance = _balance
+
+from arrears.portfolio import circumstance_admin  # noqa: E402,F401

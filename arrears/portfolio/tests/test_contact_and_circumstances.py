@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from arrears.core.crypto import decrypt
 from arrears.core.models import AuditEvent, DomainEvent
@@ -161,3 +162,23 @@ def test_review_records_who_decided_and_may_lift_the_flag_and_end_the_pause(make
     creditor_user = make_user("bank", Role.CREDITOR, creditors=[debtor.accounts.get().creditor])
     with pytest.raises(PermissionDenied):
         circumstances.declare(actor=creditor_user, debtor=debtor, kind="hardship", reasons=["job_loss"])
+
+
+def test_the_back_office_review_queue_shows_the_words_audits_the_view_and_records_the_review(client, make_user,
+                                                                                           system, debtor,
+                                                                                           make_creditor):
+    creditor = debtor.accounts.get().creditor
+    c = circumstances.declare(actor=system, debtor=debtor, kind="vulnerability", reasons=["capability"],
+                              details="Δεν διαβάζω καλά ελληνικά.", consent=True)
+    url = reverse("admin:portfolio_circumstance_change", args=[c.pk])
+    client.force_login(make_user("outsider", Role.TEAM_LEAD, creditors=[make_creditor("other-bank")]))
+    assert client.get(url).status_code == 302  # another creditor's debtor: not found
+    lead = make_user("lead", Role.TEAM_LEAD, creditors=[creditor])
+    client.force_login(lead)
+    page = client.get(url)
+    assert "Δεν διαβάζω καλά ελληνικά." in page.content.decode()
+    assert AuditEvent.objects.filter(actor=lead, action="circumstance.viewed", object_id=str(c.pk)).exists()
+    saved = client.post(url, {"review_note": "Letters in plain language; keep the flag.", "vulnerable": "flag"})
+    assert saved.status_code == 302
+    c.refresh_from_db()
+    assert (c.status, c.reviewed_by, c.review_note) == ("reviewed", lead, "Letters in plain language; keep the flag.")

@@ -17,7 +17,8 @@ KEEP, FLAG, UNFLAG = "", "flag", "unflag"
 
 class ReviewForm(forms.ModelForm):
     vulnerable = forms.ChoiceField(label=_("Vulnerable flag"), required=False, choices=[
-        (KEEP, _("Leave as it is")), (FLAG, _("The debtor is vulnerable")), (UNFLAG, _("The debtor is not vulnerable"))])
+        (KEEP, _("Leave as it is")), (FLAG, _("The debtor is vulnerable")),
+        (UNFLAG, _("The debtor is not vulnerable"))])
     end_pause = forms.BooleanField(label=_("End the pause now"), required=False)
 
     class Meta:

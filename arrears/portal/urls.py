@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/<int:pk>/offers/accept/", arrangement_views.accept, name="accept_offer"),
     path("accounts/<int:pk>/promise/", arrangement_views.promise, name="promise"),
     path("arrangements/<int:pk>/", arrangement_views.arrangement, name="arrangement"),
+    path("", include("arrears.portal.document_urls")),
     path("accounts/<int:pk>/pay/", pay_views.pay, name="pay"),
     path("accounts/<int:pk>/dispute/", arrangement_views.dispute, name="dispute"),
     path("accounts/<int:pk>/budget/", budget_views.budget, name="budget"),

@@ -1,0 +1,25 @@
+"""The portal's documents, handed out as PDF files to save: only the signed-in debtor's own, never cached."""
+
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+
+from arrears.portal import documents
+from arrears.portal.views import signed_in
+
+
+def _attachment(pdf: documents.PdfFile) -> HttpResponse:
+    response = HttpResponse(pdf.content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, pdf.filename)
+    # Personal data: no shared cache may keep it, and the browser keeps only the file the debtor saves.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@signed_in
+def statement(request, pk: int):
+    return _attachment(documents.statement_of_account(actor=request.debtor_actor, account_id=pk))
+
+
+@signed_in
+def arrangement_confirmation(request, pk: int):
+    return _attachment(documents.arrangement_confirmation(actor=request.debtor_actor, arrangement_id=pk))

@@ -258,6 +258,7 @@ PORTAL_IDLE_SECONDS = envint("PORTAL_IDLE_SECONDS", "900")
 PAYMENT_PROVIDER = os.getenv("PAYMENT_PROVIDER", "test" if SECRET_KEY == DEVELOPMENT_SECRET else "stripe")
 STRIPE_SECRET_KEY = secret("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = secret("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_PUBLISHABLE_KEY = os.getenv("STRIPE_PUBLISHABLE_KEY", "")  # public by design: Stripe.js in the browser
 TEST_PSP_SECRET = secret("TEST_PSP_SECRET", "")
 
 # Text messages: "console" logs them until an SMS channel is configured; tests keep them in memory.

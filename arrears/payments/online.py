@@ -3,7 +3,8 @@
 `start_online_payment` records the debtor's payment and opens a payment intent at the provider. The
 provider's signed events (`handle_provider_event`, from the webhook or the test provider's checkout page)
 then post the payment through the ledger's idempotent `post_payments`, with the provider's name as the
-source and the intent id as the payment id: an event delivered again posts nothing new.
+source and the intent id as the payment id: an event delivered again posts nothing new. `card_payment_outcome`
+only reads: what a debtor is told on coming back from the provider's card page.
 """
 
 import logging
@@ -139,6 +140,35 @@ def start_online_payment(*, actor, account: Account, amount) -> OnlinePayment:
         record(actor=actor, action="online_payment.opened", obj=online_payment, creditor_id=account.creditor_id,
                before=before, after=_state(online_payment))
     return online_payment
+
+
+class CardOutcome(StrEnum):
+    """Where a card payment stands, in the three words a debtor is told."""
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    FAILED = "failed"
+
+
+# A PaymentIntent's statuses (Stripe's "How intents work") as the debtor coming back from the card page sees them.
+# Any other status is reported as processing: not confirmed yet, never as paid.
+CARD_OUTCOMES = {
+    "succeeded": CardOutcome.RECEIVED,
+    "processing": CardOutcome.PROCESSING,
+    "requires_capture": CardOutcome.PROCESSING,  # authorised but not yet captured: money not taken yet
+    "requires_payment_method": CardOutcome.FAILED,  # declined; the intent takes another card
+    "requires_action": CardOutcome.FAILED,  # authentication (3-D Secure) left unfinished
+    "requires_confirmation": CardOutcome.FAILED,
+    "canceled": CardOutcome.FAILED,
+}
+
+
+def card_payment_outcome(online_payment: OnlinePayment) -> CardOutcome:
+    """The payment's outcome as its provider reports it now, read server side. Nothing is written: the ledger is
+    posted by the provider's signed event (handle_provider_event), never on the word of a page the debtor's
+    browser was sent back to. ValidationError when the provider cannot say."""
+    intent = psp.provider(online_payment.provider).retrieve_intent(online_payment.provider_ref)
+    return CARD_OUTCOMES.get(intent.status, CardOutcome.PROCESSING)
 
 
 def handle_provider_event(*, provider_name: str, payload: bytes, signature_header: str) -> str:

@@ -7,7 +7,8 @@ events by the same scheme with TEST_PSP_SECRET, so they pass through the same ve
 
 Configuration (Django settings when defined, else the environment):
   PAYMENT_PROVIDER       "test" (default) or "stripe": the provider new online payments go to
-  STRIPE_SECRET_KEY      the secret API key (sk_...) for opening payment intents
+  STRIPE_SECRET_KEY      the secret API key (sk_...) for opening payment intents and reading their status
+  STRIPE_PUBLISHABLE_KEY the publishable key (pk_...) Stripe.js takes card details with in the debtor's browser
   STRIPE_WEBHOOK_SECRET  the endpoint's signing secret (whsec_...); Stripe's webhooks are refused without it
   TEST_PSP_SECRET        the test provider's signing secret; derived from SECRET_KEY when not set
 """
@@ -18,6 +19,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import httpx
 from django.conf import settings
@@ -52,6 +54,15 @@ def configured_name() -> str:
     name = setting("PAYMENT_PROVIDER", TEST).strip().lower()
     if name not in PROVIDERS:
         raise ImproperlyConfigured(f"PAYMENT_PROVIDER is {name!r}; it must be one of {', '.join(PROVIDERS)}.")
+    return name
+
+
+def portal_card_provider() -> str | None:
+    """The provider the portal's card form goes to: the test provider, or Stripe once both its secret key (to open
+    intents) and its publishable key (for Stripe.js in the browser) are set; None while cards cannot be taken."""
+    name = configured_name()
+    if name == STRIPE and not (setting("STRIPE_SECRET_KEY") and setting("STRIPE_PUBLISHABLE_KEY")):
+        return None
     return name
 
 
@@ -194,18 +205,13 @@ class StripeProvider:
             "automatic_payment_methods[enabled]": "true",
             **{f"metadata[{key}]": str(value) for key, value in metadata.items()},
         }
-        headers = {"Authorization": f"Bearer {self.secret_key}", "Idempotency-Key": idempotency_key}
         try:
-            with httpx.Client(transport=self.transport, timeout=STRIPE_TIMEOUT) as client:
-                response = client.post(f"{STRIPE_API}/payment_intents", data=form, headers=headers)
+            response, body = self._send("POST", "/payment_intents", data=form,
+                                        headers={"Idempotency-Key": idempotency_key})
         except httpx.HTTPError as exc:
             raise ValidationError(_("The card payment service could not be reached (%(error)s); nothing was "
                                     "charged. Try again in a moment.") % {"error": type(exc).__name__},
                                   code="provider_unreachable") from None
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
         if response.is_error or not isinstance(body, dict):
             raise ValidationError(_("The card payment service refused to start the payment: %(reason)s")
                                   % {"reason": self._error_reason(response, body)}, code="provider_refused")
@@ -214,6 +220,37 @@ class StripeProvider:
                                   code="provider_refused")
         return Intent(provider_ref=body["id"], client_secret=body.get("client_secret") or "",
                       status=body.get("status") or "")
+
+    def retrieve_intent(self, provider_ref: str) -> Intent:
+        """The PaymentIntent as Stripe has it now (its status above all), read with the secret key: what the
+        debtor's browser reports after confirmPayment is never taken on its word."""
+        if not self.secret_key:
+            raise ImproperlyConfigured("STRIPE_SECRET_KEY is not set; Stripe payment intents cannot be read.")
+        try:
+            response, body = self._send("GET", f"/payment_intents/{quote(provider_ref, safe='')}")
+        except httpx.HTTPError as exc:
+            raise ValidationError(_("The card payment service could not be reached (%(error)s) to check the "
+                                    "payment.") % {"error": type(exc).__name__}, code="provider_unreachable") from None
+        if response.is_error or not isinstance(body, dict):
+            raise ValidationError(_("The card payment service did not report the payment: %(reason)s")
+                                  % {"reason": self._error_reason(response, body)}, code="provider_refused")
+        if body.get("id") != provider_ref or not isinstance(body.get("status"), str):
+            raise ValidationError(_("The card payment service answered about another payment than %(id)s.")
+                                  % {"id": provider_ref}, code="provider_refused")
+        return Intent(provider_ref=provider_ref, client_secret=body.get("client_secret") or "", status=body["status"])
+
+    def _send(self, method: str, path: str, *, data: dict | None = None,
+              headers: dict | None = None) -> tuple[httpx.Response, dict | None]:
+        """One request to Stripe's API with the secret key: the response and its JSON body (None if not JSON).
+        httpx.HTTPError when Stripe cannot be reached."""
+        headers = {"Authorization": f"Bearer {self.secret_key}", **(headers or {})}
+        with httpx.Client(transport=self.transport, timeout=STRIPE_TIMEOUT) as client:
+            response = client.request(method, f"{STRIPE_API}{path}", data=data, headers=headers)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        return response, body
 
     @staticmethod
     def _error_reason(response: httpx.Response, body) -> str:

@@ -17,6 +17,8 @@ urlpatterns = [
     path("arrangements/<int:pk>/", arrangement_views.arrangement, name="arrangement"),
     path("", include("arrears.portal.document_urls")),
     path("accounts/<int:pk>/pay/", pay_views.pay, name="pay"),
+    path("accounts/<int:pk>/pay/card/<int:payment>/", pay_views.card_checkout, name="card_checkout"),
+    path("accounts/<int:pk>/pay/card/done/", pay_views.card_return, name="card_return"),
     path("accounts/<int:pk>/dispute/", arrangement_views.dispute, name="dispute"),
     path("accounts/<int:pk>/budget/", budget_views.budget, name="budget"),
     path("accounts/<int:pk>/propose/", budget_views.propose, name="propose"),

@@ -58,6 +58,34 @@ class SignInForm(forms.Form):
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
+class AuthenticatorCodeForm(CodeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = _("The 6-digit code your authenticator app shows")
+
+
+class TurnOffAuthenticatorForm(AuthenticatorCodeForm):
+    password = forms.CharField(label=_("Your password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    field_order = ["password", "code"]
+
+
+class ChangePasswordForm(forms.Form):
+    current_password = forms.CharField(label=_("Your current password"), strip=False,
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(label=_("New password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text=_("At least 12 characters."))
+    password_again = forms.CharField(label=_("The new password again"), strip=False,
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return cleaned
+
+
 class PromiseForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=14,
                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))

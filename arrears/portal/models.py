@@ -11,6 +11,8 @@ class PortalLogin(models.Model):
     username = models.CharField(_("username"), max_length=60, unique=True)  # kept lower-case
     password = models.CharField(_("password"), max_length=256)
     totp_secret = models.TextField(_("authenticator secret (encrypted)"), blank=True)
+    # The time step of the last authenticator code accepted: a code is good once, and never an older one.
+    totp_last_step = models.PositiveBigIntegerField(_("last authenticator time step used"), null=True, blank=True)
     failed_attempts = models.PositiveSmallIntegerField(_("failed sign-ins in a row"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     last_login_at = models.DateTimeField(_("last signed in"), null=True, blank=True)

@@ -2,31 +2,36 @@
 
 A first visit is proved by what the debtor knows (an account or payment reference, and the date of
 birth or the end of a national ID) and then by a one-time code sent to a contact already on file;
-after it the debtor has their own username and password. A wrong guess gets the same answer whether
-the reference exists or not, repeated failures lock for a while, and every attempt is audited.
-Codes say nothing of the debt: a phone or a mailbox may be read by others.
+after it the debtor has their own username and password, and may add an authenticator app (TOTP) whose
+code is asked for after the password. A wrong guess gets the same answer whether the reference or the
+username exists or not, repeated failures lock for a while, and every attempt is audited. Codes and
+notices say nothing of the debt: a phone or a mailbox may be read by others.
 """
 
 import datetime as dt
 import hmac
+import math
 import re
 import secrets
 from dataclasses import dataclass
 
+import pyotp
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from arrears.core import roles, shared_cache, sms
 from arrears.core.actors import SystemActor
 from arrears.core.audit import record
-from arrears.core.crypto import decrypt, lookup_hash
+from arrears.core.crypto import decrypt, encrypt, lookup_hash
 from arrears.portal.models import OneTimeCode, PortalLogin
 from arrears.portfolio.models import Account, ContactPoint, Debtor
 
@@ -154,13 +159,17 @@ def send_code(*, debtor: Debtor, contact_point: ContactPoint, purpose: str) -> O
         record(actor=PORTAL, action="portal.code_sent", obj=debtor, after={
             "purpose": purpose, "kind": contact_point.kind, "to": masked_destination(contact_point)})
     with translation.override(debtor.preferred_language or settings.LANGUAGE_CODE):
-        text = _("Your sign-in code is %(code)s. It expires in 10 minutes. If you did not ask for it, ignore this "
-                 "message.") % {"code": code}
-        if contact_point.kind == ContactPoint.Kind.EMAIL:
-            send_mail(_("Your sign-in code"), text, None, [contact_point.email])
-        else:
-            sms.send_sms(contact_point.phone_e164, text)
+        _deliver(contact_point, _("Your sign-in code"),
+                 _("Your sign-in code is %(code)s. It expires in 10 minutes. If you did not ask for it, ignore this "
+                   "message.") % {"code": code})
     return sent
+
+
+def _deliver(point: ContactPoint, subject: str, text: str) -> None:
+    if point.kind == ContactPoint.Kind.EMAIL:
+        send_mail(subject, text, None, [point.email])
+    else:
+        sms.send_sms(point.phone_e164, text)
 
 
 def check_code(*, debtor: Debtor, code: str, purpose: str) -> bool:
@@ -205,19 +214,250 @@ def create_login(*, debtor: Debtor, username: str, password: str) -> PortalLogin
     return login
 
 
+# --- Signing in: password, lockout, and the optional authenticator app ------------------------------------
+
+
 def sign_in(*, username: str, password: str, ip: str = "") -> PortalLogin | None:
-    """The login for these credentials, or None. Ten tries per username per quarter of an hour, whether
-    the username exists or not, so a lock says nothing about who has a login."""
+    """The login for these credentials, or None. Ten tries per username per quarter of an hour, and
+    LOCK_AFTER wrong passwords or codes in a row lock the username for LOCK_DURATION, whether the username
+    exists or not, so neither says anything about who has a login.
+
+    With an authenticator on, the right password alone signs no one in: the login comes back with
+    `totp_secret` set, the caller asks for a code (`sign_in_with_code`), and the failures in a row are
+    forgiven only when the code is right too, so knowing the password buys no fresh guesses at codes."""
     username = username.strip().lower()[:60]
     _throttle(f"login:{username}")
     login = PortalLogin.objects.filter(username=username).select_related("debtor").first()
     good = check_password(password, login.password if login else _DUMMY_HASH) and login is not None
+    _refuse_if_locked(login, username, ip)  # after the hash, so a lock answers as slowly as a guess
+    if not good:
+        record(actor=PORTAL, action="portal.sign_in_failed", object_type="portal.portallogin",
+               object_id=login.pk if login else "", after={"ip": ip, "username": username})
+        _count_failure(login, username, ip)
+        return None
+    if login.totp_secret:
+        record(actor=PORTAL, action="portal.password_accepted", obj=login, after={"ip": ip, "username": username})
+        return login
+    _signed_in(login, ip, by="password")
+    return login
+
+
+def sign_in_with_code(*, login_id: int, code: str, ip: str = "") -> PortalLogin | None:
+    """The second step for a login with an authenticator: the login when the code is right and new, else None.
+    Wrong and replayed codes count towards the same throttle and lockout as wrong passwords."""
+    login = PortalLogin.objects.filter(pk=login_id).select_related("debtor").first()
+    if login is None:
+        return None
+    _throttle(f"login:{login.username}")
+    _refuse_if_locked(login, login.username, ip)
+    outcome = _use_code(login, code) if login.totp_secret else "off"
+    if outcome != "accepted":
+        record(actor=PORTAL, action="portal.authenticator_refused", obj=login, after={"ip": ip, "why": outcome})
+        _count_failure(login, login.username, ip)
+        return None
+    _signed_in(login, ip, by="password+authenticator")
+    return login
+
+
+def _signed_in(login: PortalLogin, ip: str, *, by: str) -> None:
+    login.failed_attempts, login.locked_until, login.last_login_at = 0, None, timezone.now()
+    login.save(update_fields=["failed_attempts", "locked_until", "last_login_at"])
+    record(actor=actor_for(login.debtor_id), action="portal.signed_in", obj=login,
+           after={"ip": ip, "username": login.username, "by": by})
+
+
+LOCK_AFTER = 5  # wrong passwords or authenticator codes in a row
+LOCK_DURATION = dt.timedelta(minutes=15)
+# A username without a login remembers its failures this long, as a login remembers them until a sign-in.
+STRANGER_MEMORY_SECONDS = 24 * 3600
+
+
+def _locked_until(login: PortalLogin | None, username: str) -> dt.datetime | None:
     if login is not None:
-        login.failed_attempts = 0 if good else login.failed_attempts + 1
-        login.last_login_at = timezone.now() if good else login.last_login_at
-        login.save(update_fields=["failed_attempts", "last_login_at"])
-    record(actor=actor_for(login.debtor_id) if good else PORTAL,
-           action="portal.signed_in" if good else "portal.sign_in_failed",
-           object_type="portal.portallogin", object_id=login.pk if login else "",
-           after={"ip": ip, "username": username})
-    return login if good else None
+        until = login.locked_until
+    else:
+        stamp = cache.get(f"portal:locked:{username}")
+        until = dt.datetime.fromtimestamp(stamp, dt.UTC) if stamp else None
+    return until if until and until > timezone.now() else None
+
+
+def _refuse_if_locked(login: PortalLogin | None, username: str, ip: str) -> None:
+    until = _locked_until(login, username)
+    if until is not None:
+        record(actor=PORTAL, action="portal.sign_in_locked", object_type="portal.portallogin",
+               object_id=login.pk if login else "", after={"ip": ip, "username": username})
+        raise _locked(until)
+
+
+def _locked(until: dt.datetime) -> Refused:
+    minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+    return Refused(ngettext("Too many attempts. Try again in %(minutes)d minute.",
+                            "Too many attempts. Try again in %(minutes)d minutes.", minutes) % {"minutes": minutes},
+                   code="locked")
+
+
+def _count_failure(login: PortalLogin | None, username: str, ip: str) -> None:
+    """One more failure in a row; the LOCK_AFTER-th and each one after it lock for LOCK_DURATION, and say so.
+    A username without a login counts and locks the same way in the shared cache."""
+    until = timezone.now() + LOCK_DURATION
+    if login is None:
+        failures = shared_cache.count(f"portal:failures:{username}", expires=STRANGER_MEMORY_SECONDS)
+        if failures >= LOCK_AFTER:
+            cache.set(f"portal:locked:{username}", until.timestamp(), timeout=int(LOCK_DURATION.total_seconds()))
+            raise _locked(until)
+        return
+    with transaction.atomic():  # concurrent guesses each count
+        failures = PortalLogin.objects.select_for_update().values_list("failed_attempts", flat=True).get(pk=login.pk)
+        login.failed_attempts = failures + 1
+        if login.failed_attempts >= LOCK_AFTER:
+            login.locked_until = until
+        login.save(update_fields=["failed_attempts", "locked_until"])
+        if login.failed_attempts >= LOCK_AFTER:
+            record(actor=PORTAL, action="portal.login_locked", obj=login,
+                   after={"ip": ip, "failures": login.failed_attempts, "until": until.isoformat()})
+    if login.failed_attempts >= LOCK_AFTER:
+        raise _locked(until)
+
+
+def _secret_context(login: PortalLogin) -> str:
+    return f"portal-totp:{login.pk}"  # bound to the login, so a secret copied to another row does not decrypt
+
+
+def authenticator(login: PortalLogin) -> pyotp.TOTP:
+    """The login's authenticator, its secret decrypted (the login must have one on)."""
+    return pyotp.TOTP(decrypt(login.totp_secret, _secret_context(login)))
+
+
+def _matching_step(totp: pyotp.TOTP, code: str) -> int | None:
+    """The time step whose code this is, allowing a phone's clock one 30-second step off either way."""
+    now = totp.timecode(timezone.now())
+    code = code.strip()
+    found = None
+    for step in (now - 1, now, now + 1):  # every step compared, in constant time
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            found = step
+    return found
+
+
+def _use_code(login: PortalLogin, code: str) -> str:
+    """'accepted' once for a right code, 'wrong', or 'replayed' for a code of a step already used (or earlier)."""
+    with transaction.atomic():
+        current = PortalLogin.objects.select_for_update().get(pk=login.pk)
+        step = _matching_step(authenticator(current), code)
+        if step is None:
+            return "wrong"
+        if current.totp_last_step is not None and step <= current.totp_last_step:
+            return "replayed"
+        login.totp_last_step = step
+        login.save(update_fields=["totp_last_step"])
+    return "accepted"
+
+
+def login_of(actor: DebtorActor) -> PortalLogin:
+    return PortalLogin.objects.get(debtor_id=actor.debtor_id)
+
+
+def new_authenticator_secret() -> str:
+    return pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
+
+
+def provisioning_uri(login: PortalLogin, secret: str) -> str:
+    """What the QR code holds: an authenticator app reads the secret, the servicer's name and the username."""
+    return pyotp.TOTP(secret).provisioning_uri(name=login.username, issuer_name=settings.PORTAL_BRAND_NAME)
+
+
+def turn_on_authenticator(*, actor: DebtorActor, secret: str, code: str) -> PortalLogin:
+    """Save the secret shown to the debtor once their app shows a right code for it: a secret typed wrongly
+    or never scanned would lock them out at the next sign-in."""
+    login = login_of(actor)
+    if login.totp_secret:
+        raise ValidationError(_("An authenticator app is already on."))
+    step = _matching_step(pyotp.TOTP(secret), code)
+    if step is None:
+        raise ValidationError({"code": _("That code is not right. Enter the code your app shows now.")})
+    with transaction.atomic():
+        login.totp_secret = encrypt(secret, _secret_context(login))
+        login.totp_last_step = step  # the confirming code cannot sign anyone in
+        login.save(update_fields=["totp_secret", "totp_last_step"])
+        record(actor=actor, action="portal.authenticator_on", obj=login, after={"authenticator": True})
+    return login
+
+
+def turn_off_authenticator(*, actor: DebtorActor, password: str, code: str, ip: str = "") -> PortalLogin:
+    """Turn the authenticator off with the password and a current code: a session left open on a shared
+    computer is not enough. Wrong answers count towards the sign-in lockout."""
+    login = login_of(actor)
+    _throttle(f"login:{login.username}")
+    _refuse_if_locked(login, login.username, ip)
+    if not login.totp_secret:
+        raise ValidationError(_("No authenticator app is on."))
+    errors = {}
+    if not check_password(password, login.password):
+        errors["password"] = [_("The password is not right.")]
+    elif _use_code(login, code) != "accepted":
+        errors["code"] = [_("That code is not right. Enter the code your app shows now.")]
+    if errors:
+        record(actor=actor, action="portal.authenticator_off_refused", obj=login, after={"ip": ip, "why": list(errors)})
+        _count_failure(login, login.username, ip)
+        raise ValidationError(errors)
+    with transaction.atomic():
+        login.totp_secret, login.totp_last_step = "", None
+        login.save(update_fields=["totp_secret", "totp_last_step"])
+        record(actor=actor, action="portal.authenticator_off", obj=login, after={"ip": ip, "authenticator": False})
+    return login
+
+
+def change_password(*, actor: DebtorActor, current_password: str, new_password: str, ip: str = "") -> PortalLogin:
+    """A new password, given the current one and passing the site's password validators. A wrong current
+    password counts towards the sign-in lockout, so the form is no way round it."""
+    login = login_of(actor)
+    _throttle(f"login:{login.username}")
+    _refuse_if_locked(login, login.username, ip)
+    if not check_password(current_password, login.password):
+        record(actor=actor, action="portal.password_change_refused", obj=login, after={"ip": ip})
+        _count_failure(login, login.username, ip)
+        raise ValidationError({"current_password": [_("The current password is not right.")]})
+    try:
+        validate_password(new_password, user=login)  # compared with the username, among others
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    with transaction.atomic():
+        login.password = make_password(new_password)
+        login.save(update_fields=["password"])
+        record(actor=actor, action="portal.password_changed", obj=login, after={"ip": ip})
+    return login
+
+
+def reopen_login_by_first_visit(*, debtor: Debtor, ip: str = "") -> bool:
+    """A debtor with a login who comes back by the first-visit path (a reference, the date of birth or the
+    end of the national ID, and a code sent to a contact on file) is signed in without the password or
+    the authenticator: this path is how a debtor who forgot one or lost the phone with the other gets in.
+
+    What it proves (knowledge of the debt and possession of a contact on file) is at least what the
+    password proves, so it also forgives the failures in a row and lifts a lock. An authenticator that
+    was on is turned off rather than left on or asked for: asking would shut out exactly the debtor who
+    lost the phone, and leaving it on while this path bypasses it would give a false sense of safety.
+    So that a stranger who got hold of one contact cannot do this unseen, a notice goes to every
+    contact on file (not only the one the code went to), saying nothing about the debt, and the change
+    is audited. True when an authenticator was turned off."""
+    login = PortalLogin.objects.get(debtor=debtor)
+    had_authenticator = bool(login.totp_secret)
+    before = {"failed_attempts": login.failed_attempts, "authenticator": had_authenticator,
+              "locked": _locked_until(login, login.username) is not None}
+    after = {"failed_attempts": 0, "authenticator": False, "locked": False}
+    if before == after:
+        return False
+    with transaction.atomic():
+        login.failed_attempts, login.locked_until = 0, None
+        login.totp_secret, login.totp_last_step = "", None
+        login.save(update_fields=["failed_attempts", "locked_until", "totp_secret", "totp_last_step"])
+        record(actor=actor_for(debtor.pk), action="portal.authenticator_reset" if had_authenticator else
+               "portal.lock_lifted", obj=login, before=before, after={**after, "ip": ip, "by": "first_visit"})
+    if had_authenticator:
+        with translation.override(debtor.preferred_language or settings.LANGUAGE_CODE):
+            subject = _("Your sign-in security changed")
+            text = _("The authenticator app for your sign-in was turned off because someone signed in with a code "
+                     "we sent to you. If this was you, you can turn it on again. If it was not you, contact us.")
+            for point in code_destinations(debtor):
+                _deliver(point, subject, text)
+    return had_authenticator

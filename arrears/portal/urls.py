@@ -1,11 +1,13 @@
 from django.urls import include, path
 
-from arrears.portal import arrangement_views, budget_views, pay_views, profile_urls, views
+from arrears.portal import arrangement_views, budget_views, pay_views, profile_urls, security_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("sign-in/", views.sign_in, name="sign_in"),
+    path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
+    path("security/", security_views.security, name="security"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("first-visit/", views.first_visit, name="first_visit"),
     path("first-visit/code/", views.send_code, name="send_code"),

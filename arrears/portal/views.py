@@ -6,9 +6,11 @@ from collections import defaultdict
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.shortcuts import render as django_render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,11 +20,20 @@ from arrears.disputes.models import Dispute
 from arrears.ledger.models import Component, Payment
 from arrears.ledger.services import BALANCE_FIELD
 from arrears.portal import services
-from arrears.portal.forms import CodeForm, DestinationForm, FirstVisitForm, NewLoginForm, SignInForm
+from arrears.portal.forms import (
+    AuthenticatorCodeForm,
+    CodeForm,
+    DestinationForm,
+    FirstVisitForm,
+    NewLoginForm,
+    SignInForm,
+)
 from arrears.portal.models import OneTimeCode
 from arrears.portfolio.models import Account, Debtor
 
 SIGNED_IN, PENDING, VERIFIED = "portal_debtor", "portal_pending", "portal_verified"
+# After a right password, a login with an authenticator waits here for its code, for CODE_STEP_SECONDS.
+AWAITING_CODE, CODE_STEP_SECONDS = "portal_awaiting_code", 5 * 60
 CREDITORS, REFRESHED = "portal_creditors", "portal_refreshed"
 # The idle expiry and the debtor's creditors are refreshed at most this often: writing the session on
 # every page would cost a database write per request for a minute's precision nobody needs.
@@ -46,7 +57,7 @@ def _ip(request) -> str:
 
 def _start_session(request, debtor_id: int) -> None:
     request.session.cycle_key()  # a new session id at sign-in: no fixation
-    for key in (PENDING, VERIFIED):
+    for key in (PENDING, VERIFIED, AWAITING_CODE):
         request.session.pop(key, None)
     request.session[SIGNED_IN] = debtor_id
     _refresh(request, debtor_id)
@@ -86,11 +97,40 @@ def sign_in(request):
         except services.Refused as exc:
             form.add_error(None, exc)
         else:
+            if login is not None and login.totp_secret:
+                request.session[AWAITING_CODE] = {"login": login.pk, "since": timezone.now().timestamp()}
+                return redirect("portal:sign_in_code")
             if login is not None:
                 _start_session(request, login.debtor_id)
                 return redirect("portal:overview")
             form.add_error(None, _("The username or the password is wrong."))
     return render(request, "portal/sign_in.html", {"form": form})
+
+
+def sign_in_code(request):
+    """The second step of a sign-in with an authenticator. It lasts five minutes from the password; after
+    that, or after a lock, the visitor starts again from the password."""
+    waiting = request.session.get(AWAITING_CODE)
+    if waiting is None:
+        return redirect("portal:sign_in")
+    if timezone.now().timestamp() - waiting["since"] > CODE_STEP_SECONDS:
+        del request.session[AWAITING_CODE]
+        messages.error(request, _("The time for the code ran out. Sign in again."))
+        return redirect("portal:sign_in")
+    form = AuthenticatorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            login = services.sign_in_with_code(login_id=waiting["login"], code=form.cleaned_data["code"],
+                                               ip=_ip(request))
+        except services.Refused as exc:
+            del request.session[AWAITING_CODE]
+            messages.error(request, " ".join(exc.messages))
+            return redirect("portal:sign_in")
+        if login is not None:
+            _start_session(request, login.debtor_id)
+            return redirect("portal:overview")
+        form.add_error("code", _("That code is not right. Enter the code your app shows now."))
+    return render(request, "portal/sign_in_code.html", {"form": form})
 
 
 def first_visit(request):
@@ -141,6 +181,10 @@ def enter_code(request):
     if request.method == "POST" and form.is_valid():
         if services.check_code(debtor=debtor, code=form.cleaned_data["code"], purpose=OneTimeCode.Purpose.FIRST_VISIT):
             if hasattr(debtor, "portal_login"):
+                if services.reopen_login_by_first_visit(debtor=debtor, ip=_ip(request)):
+                    messages.warning(request, _("Your authenticator app was turned off because you signed in with "
+                                                "a code we sent you. You can turn it on again under Sign-in "
+                                                "security."))
                 _start_session(request, debtor.pk)
                 return redirect("portal:overview")
             request.session[VERIFIED] = debtor.pk

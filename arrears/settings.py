@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "arrears.arrangements",
     "arrears.portal",
     "arrears.disputes",
+    "arrears.analytics",
 ]
 
 MIDDLEWARE = [

@@ -7,9 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from arrears.analytics import funnel
+from arrears.analytics.models import FunnelEvent
 from arrears.arrangements.models import Arrangement, Channel, Offer
 from arrears.arrangements.offers import accept_offer, compute_offers
 from arrears.arrangements.services import make_promise
@@ -18,6 +21,8 @@ from arrears.core.money import Money
 from arrears.disputes.services import open_dispute
 from arrears.portal.forms import DisputeForm, PromiseForm
 from arrears.portal.views import _debtor, form_errors, latest_statement, own_account, render, signed_in
+
+Step = FunnelEvent.Step
 
 
 def _open_offers(request, account) -> list[Offer]:
@@ -41,6 +46,8 @@ def offers(request, pk: int):
         found, refusal = _open_offers(request, account), None
     except ValidationError as exc:
         found, refusal = [], " ".join(exc.messages)
+    if found:
+        funnel.record(Step.OFFERS_SEEN, debtor_id=request.debtor_actor.debtor_id, account=account)
     return render(request, "portal/offers.html", {"account": account, "offers": found, "refusal": refusal})
 
 
@@ -55,8 +62,11 @@ def accept(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("portal:offers", pk=account.pk)
+    funnel.record(Step.OFFER_ACCEPTED, debtor_id=request.debtor_actor.debtor_id, account=account,
+                  ref=f"arrangement:{arrangement.pk}")
+    first_due = arrangement.instalments.order_by("number").first().due_date
     messages.success(request, _("Your arrangement is agreed. The first payment is due on %(date)s.")
-                     % {"date": arrangement.instalments.order_by("number").first().due_date.isoformat()})
+                     % {"date": date_format(first_due, "SHORT_DATE_FORMAT")})
     return redirect("portal:arrangement", pk=arrangement.pk)
 
 
@@ -78,13 +88,16 @@ def promise(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             amount = Money.of(form.cleaned_data["amount"], account.currency, exact=True)
-            make_promise(actor=request.debtor_actor, account=account, amount=amount,
-                         due_date=form.cleaned_data["due_date"], channel=Channel.PORTAL, debtor=_debtor(request))
+            made = make_promise(actor=request.debtor_actor, account=account, amount=amount,
+                                due_date=form.cleaned_data["due_date"], channel=Channel.PORTAL,
+                                debtor=_debtor(request))
         except ValidationError as exc:
             form_errors(form, exc)
         else:
+            funnel.record(Step.PROMISE_MADE, debtor_id=request.debtor_actor.debtor_id, account=account,
+                          ref=f"promise:{made.pk}")
             messages.success(request, _("Thank you. We have noted your promise to pay by %(date)s.")
-                             % {"date": form.cleaned_data["due_date"].isoformat()})
+                             % {"date": date_format(form.cleaned_data["due_date"], "SHORT_DATE_FORMAT")})
             return redirect("portal:overview")
     return render(request, "portal/promise.html", {"account": account, "form": form})
 

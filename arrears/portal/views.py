@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from arrears.analytics import funnel
+from arrears.analytics.models import FunnelEvent
 from arrears.arrangements.models import Arrangement, FinancialStatement, Promise, RestructuringProposal
 from arrears.core.audit import record
 from arrears.disputes.models import Dispute
@@ -35,13 +37,18 @@ SIGNED_IN, PENDING, VERIFIED = "portal_debtor", "portal_pending", "portal_verifi
 # After a right password, a login with an authenticator waits here for its code, for CODE_STEP_SECONDS.
 AWAITING_CODE, CODE_STEP_SECONDS = "portal_awaiting_code", 5 * 60
 CREDITORS, REFRESHED = "portal_creditors", "portal_refreshed"
+VISITED = "portal_visited"
 # The idle expiry and the debtor's creditors are refreshed at most this often: writing the session on
 # every page would cost a database write per request for a minute's precision nobody needs.
 REFRESH_SECONDS = 60
 
 
 def render(request, template: str, context: dict):
-    """Every portal page carries the servicer's own name (the portal is white-labelled)."""
+    """Every portal page carries the servicer's own name (the portal is white-labelled). The first page of
+    a browser session counts as a visit, with the campaign its link named (?src=)."""
+    if VISITED not in request.session:
+        request.session[VISITED] = True
+        funnel.record(FunnelEvent.Step.VISIT, source=request.GET.get("src", ""))
     return django_render(request, template, {"portal_brand": settings.PORTAL_BRAND_NAME, **context})
 
 
@@ -60,7 +67,9 @@ def _start_session(request, debtor_id: int) -> None:
     for key in (PENDING, VERIFIED, AWAITING_CODE):
         request.session.pop(key, None)
     request.session[SIGNED_IN] = debtor_id
-    _refresh(request, debtor_id)
+    actor = _refresh(request, debtor_id)
+    for creditor_id in sorted(actor.creditors) or [None]:
+        funnel.record(FunnelEvent.Step.SIGNED_IN, debtor_id=debtor_id, creditor_id=creditor_id)
     record(actor=services.actor_for(debtor_id), action="portal.visit", object_type="portfolio.debtor",
            object_id=debtor_id, after={"ip": _ip(request)})
 

@@ -18,7 +18,9 @@ from arrears.ledger import services as ledger_services
 from arrears.ledger.aging import age_book
 from arrears.ledger.models import Allocation, BucketSpell, DueItem, LedgerEntry, Payment
 from arrears.ledger.services import ChargeIn, PaymentIn
+from arrears.portfolio import circumstances
 from arrears.portfolio import services as portfolio_services
+from arrears.portfolio.contact import set_contact_preferences
 from arrears.portfolio.models import Account, AccountDebtor, ContactPoint, Creditor, Debtor, DebtorIdentifier, Portfolio
 from arrears.portfolio.services import AccountIn, IdentifierIn
 
@@ -36,8 +38,9 @@ def creditor_ids_of(model, rows) -> set:
 
 @pytest.fixture
 def books(system, make_creditor, make_portfolio, make_account, business_date):
-    """Two creditors, each with an account, a debtor with an identifier and contact points, a payment that
-    was reversed and one that stands, due items, allocations, bucket spells and audit events."""
+    """Two creditors, each with an account, a debtor with an identifier, contact points, contact preferences and
+    a declared hardship, a payment that was reversed and one that stands, due items, allocations, bucket spells
+    and audit events."""
     alpha, beta = make_creditor("alpha-bank"), make_creditor("beta-fund", kind="fund")
     accounts = {}
     for creditor, afm in ((alpha, ALPHA_AFM), (beta, BETA_AFM)):
@@ -50,6 +53,9 @@ def books(system, make_creditor, make_portfolio, make_account, business_date):
         ledger_services.post_payment(actor=system, payment=PaymentIn(
             account_id=account.pk, amount=Money.of("30.00", "EUR"), source="bank", external_id="p-2",
             value_date=business_date))
+        debtor = account.debtors.get()
+        set_contact_preferences(actor=system, debtor=debtor, preferred_channel="email", opted_out=["call"])
+        circumstances.declare(actor=system, debtor=debtor, kind="hardship", reasons=["job_loss"])
         accounts[creditor.code] = account
     return alpha, beta, accounts["alpha-bank"], accounts["beta-fund"]
 

@@ -1,6 +1,14 @@
 from django.urls import include, path
 
-from arrears.portal import arrangement_views, budget_views, pay_views, profile_urls, security_views, views
+from arrears.portal import (
+    account_views,
+    arrangement_views,
+    budget_views,
+    pay_views,
+    profile_urls,
+    security_views,
+    views,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -18,6 +26,7 @@ urlpatterns = [
     path("accounts/<int:pk>/promise/", arrangement_views.promise, name="promise"),
     path("arrangements/<int:pk>/", arrangement_views.arrangement, name="arrangement"),
     path("", include("arrears.portal.document_urls")),
+    path("accounts/<int:pk>/history/", account_views.history, name="history"),
     path("accounts/<int:pk>/pay/", pay_views.pay, name="pay"),
     path("accounts/<int:pk>/pay/card/<int:payment>/", pay_views.card_checkout, name="card_checkout"),
     path("accounts/<int:pk>/pay/card/done/", pay_views.card_return, name="card_return"),

@@ -142,3 +142,22 @@ def test_declaring_hardship_with_a_pause_and_a_vulnerability(signed_in, account)
 def test_the_pages_need_a_signed_in_debtor(client):
     for name in ("contact", "preferences", "circumstances", "verify_contact"):
         assert client.get(reverse(f"portal:{name}")).url == reverse("portal:sign_in")
+
+
+def test_the_month_by_month_page_shows_the_months_and_every_payment_marking_a_returned_one(signed_in, account,
+                                                                                         system):
+    from arrears.core.money import Money
+    from arrears.ledger.corrections import reverse_payment
+    from arrears.ledger.services import PaymentIn, post_payment
+    for n, amount in enumerate(("120.00", "80.00")):
+        posted = post_payment(actor=system, payment=PaymentIn(account_id=account.pk, amount=Money.of(amount, "EUR"),
+                                                               source="bank", external_id=f"h-{n}",
+                                                               value_date=account.placed_at.date()))
+    reverse_payment(actor=system, payment=posted.payment, reason="returned unpaid")
+    page = signed_in.get(reverse("portal:history", args=[account.pk]), headers=EL).content.decode()
+    assert "880,00" in page  # 1,000.00 less the 120.00 that stands, in Greek format
+    assert page.count("<tr>") >= 3 and "120,00" in page and "80,00" in page
+    english = signed_in.get(reverse("portal:history", args=[account.pk]), headers={"accept-language": "en"})
+    assert english.content.decode().count("returned unpaid") == 1
+    assert signed_in.get(reverse("portal:overview")).content.decode().count(reverse("portal:history",
+                                                                                    args=[account.pk])) == 1

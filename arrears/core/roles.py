@@ -32,12 +32,13 @@ ANSWER_PROPOSALS = "answer_proposals"  # accept, counter or reject a debtor's re
 DISPUTE = "dispute"  # open a dispute for the debtor
 ANSWER_DISPUTES = "answer_disputes"  # uphold or reject a dispute
 RECORD_CIRCUMSTANCES = "record_circumstances"  # hardship, vulnerability, a request to pause
+MANAGE_PORTAL = "manage_portal"  # the portal's brands: name, logo, colours
 
 ALL_ACTIONS = frozenset(
     {
         VIEW, VIEW_PERSONAL_DATA, PLACE_ACCOUNTS, EDIT_DEBTOR, EDIT_CONTACT_POINTS, SET_DEBTOR_FLAGS,
         POST_PAYMENTS, POST_ADJUSTMENTS, REVERSE_ENTRIES, MANAGE_CREDITORS, MANAGE_USERS, VIEW_AUDIT,
-        ARRANGE, MANAGE_POLICIES, ANSWER_PROPOSALS, DISPUTE, ANSWER_DISPUTES, RECORD_CIRCUMSTANCES,
+        ARRANGE, MANAGE_POLICIES, ANSWER_PROPOSALS, DISPUTE, ANSWER_DISPUTES, RECORD_CIRCUMSTANCES, MANAGE_PORTAL,
     }
 )
 

@@ -10,13 +10,10 @@ import hmac
 import secrets
 import time
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.utils import translation
 from django.utils.translation import gettext as _
 
-from arrears.core import shared_cache, sms
+from arrears.core import shared_cache
 from arrears.core.audit import record
 from arrears.portal.services import (
     CODE_LIFETIME,
@@ -25,6 +22,7 @@ from arrears.portal.services import (
     WINDOW_SECONDS,
     Refused,
     code_hash,
+    deliver_code,
     masked_destination,
 )
 from arrears.portfolio.contact import add_contact_point, clean_new_contact
@@ -32,17 +30,6 @@ from arrears.portfolio.models import ContactPoint, Debtor
 from arrears.portfolio.services import ContactPointIn
 
 PENDING = "portal_contact_change"  # the session key
-
-
-def deliver_code(debtor: Debtor, point: ContactPoint, code: str) -> None:
-    """Send a code by e-mail or SMS in the debtor's language. The text names no debt and no creditor."""
-    with translation.override(debtor.preferred_language or settings.LANGUAGE_CODE):
-        text = _("Your sign-in code is %(code)s. It expires in 10 minutes. If you did not ask for it, ignore this "
-                 "message.") % {"code": code}
-        if point.kind == ContactPoint.Kind.EMAIL:
-            send_mail(_("Your sign-in code"), text, None, [point.email])
-        else:
-            sms.send_sms(point.phone_e164, text)
 
 
 def start(*, actor, debtor: Debtor, kind: str, value: str) -> dict:

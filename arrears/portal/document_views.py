@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
 from arrears.portal import documents
+from arrears.portal.branding import brand_for
 from arrears.portal.views import signed_in
 
 
@@ -17,9 +18,11 @@ def _attachment(pdf: documents.PdfFile) -> HttpResponse:
 
 @signed_in
 def statement(request, pk: int):
-    return _attachment(documents.statement_of_account(actor=request.debtor_actor, account_id=pk))
+    return _attachment(documents.statement_of_account(actor=request.debtor_actor, account_id=pk,
+                                                          brand=brand_for(request).name))
 
 
 @signed_in
 def arrangement_confirmation(request, pk: int):
-    return _attachment(documents.arrangement_confirmation(actor=request.debtor_actor, arrangement_id=pk))
+    return _attachment(documents.arrangement_confirmation(actor=request.debtor_actor, arrangement_id=pk,
+                                                              brand=brand_for(request).name))

@@ -71,9 +71,9 @@ def _postal_address(actor) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _parties(account: Account, debtor: Debtor) -> list[tuple[str, str]]:
+def _parties(account: Account, debtor: Debtor, brand: str) -> list[tuple[str, str]]:
     return [
-        (_("Servicer"), settings.PORTAL_BRAND_NAME),
+        (_("Servicer"), brand),
         (_("Creditor"), account.creditor.name),
         (_("Original creditor"), account.portfolio.original_creditor),
         (_("Debtor"), debtor.display_name),
@@ -105,14 +105,14 @@ def _arrangement_line(account: Account) -> str:
     return pgettext("arrangement", "None")
 
 
-def statement_of_account(*, actor, account_id: int) -> PdfFile:
+def statement_of_account(*, actor, account_id: int, brand: str) -> PdfFile:
     """What the debtor owes on one account, by part, and every payment posted to it, as of the business date."""
     account = get_object_or_404(_own_accounts(actor).select_related("creditor", "portfolio"), pk=account_id)
     debtor, today = _debtor(actor), business_date()
     transfer = payment_instructions(account)
-    document = Document(title=_("Statement of account"), dated=today,
+    document = Document(title=_("Statement of account"), dated=today, brand=brand,
                         subtitle=_("As of %(date)s") % {"date": _day(today)})
-    document.key_values([*_parties(account, debtor), (_("Postal address"), _postal_address(actor))])
+    document.key_values([*_parties(account, debtor, brand), (_("Postal address"), _postal_address(actor))])
 
     document.heading(_("Account"))
     references = [(_("Product"), account.get_product_display()),
@@ -180,16 +180,17 @@ def _how_to_pay(document: Document, account: Account) -> None:
                            % {"rf": transfer["rf_reference_display"]})
 
 
-def arrangement_confirmation(*, actor, arrangement_id: int) -> PdfFile:
+def arrangement_confirmation(*, actor, arrangement_id: int, brand: str) -> PdfFile:
     """The terms the debtor agreed, the whole schedule with what is paid of each payment, and how to pay."""
     arrangement = get_object_or_404(
         Arrangement.objects.visible_to(actor).select_related("account", "account__creditor", "account__portfolio"),
         pk=arrangement_id, account__debtor_links__debtor_id=actor.debtor_id)
     account, currency, today = arrangement.account, arrangement.currency, business_date()
     instalments = list(arrangement.instalments.order_by("number"))
-    document = Document(title=_("Arrangement confirmation"), dated=today,
+    document = Document(title=_("Arrangement confirmation"), dated=today, brand=brand,
                         subtitle=_("As of %(date)s") % {"date": _day(today)})
-    document.key_values([*_parties(account, _debtor(actor)), (_("Account reference"), account.creditor_reference)])
+    document.key_values([*_parties(account, _debtor(actor), brand),
+                         (_("Account reference"), account.creditor_reference)])
     document.heading(_("Terms"))
     document.key_values(_terms(arrangement, len(instalments)))
     document.heading(_("Schedule"))

@@ -49,3 +49,27 @@ class OneTimeCode(models.Model):
 
     def __str__(self):
         return f"{self.debtor_id} · {self.purpose}"
+
+
+class PortalBrand(models.Model):
+    """How the portal looks for one servicer: its name, logo and colours, chosen by the host name the debtor
+    reached (a servicer with several brands gives each its own host). The row without a host is the default;
+    with no row at all the portal carries PORTAL_BRAND_NAME in the house colours."""
+
+    host = models.CharField(_("host name"), max_length=253, unique=True, blank=True,
+                            help_text=_("e.g. pay.example.gr; empty for the default brand."))
+    name = models.CharField(_("name shown to debtors"), max_length=80)
+    logo = models.BinaryField(_("logo"), blank=True, default=b"")
+    logo_type = models.CharField(_("logo type"), max_length=20, blank=True)
+    colour = models.CharField(_("main colour"), max_length=7, default="#1f4e79",
+                              help_text=_("Header and buttons, as #rrggbb; white text must be readable on it."))
+    support_phone = models.CharField(_("support phone"), max_length=30, blank=True)
+    support_email = models.EmailField(_("support e-mail"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("portal brand")
+        verbose_name_plural = _("portal brands")
+
+    def __str__(self):
+        return f"{self.name} ({self.host or _('default')})"

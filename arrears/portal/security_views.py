@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from arrears.core.crypto import decrypt, encrypt
 from arrears.portal import services
+from arrears.portal.branding import brand_for
 from arrears.portal.forms import AuthenticatorCodeForm, ChangePasswordForm, TurnOffAuthenticatorForm
 from arrears.portal.views import _ip, form_errors, render, signed_in
 
@@ -67,5 +68,5 @@ def security(request):
     if not login.totp_secret:
         secret = _offered_secret(request)
         context["secret_groups"] = [secret[i:i + 4] for i in range(0, len(secret), 4)]
-        context["qr_data_uri"] = _qr_data_uri(services.provisioning_uri(login, secret))
+        context["qr_data_uri"] = _qr_data_uri(services.provisioning_uri(login, secret, brand_for(request).name))
     return render(request, "portal/security.html", context)

@@ -158,11 +158,16 @@ def send_code(*, debtor: Debtor, contact_point: ContactPoint, purpose: str) -> O
                                           expires_at=timezone.now() + CODE_LIFETIME)
         record(actor=PORTAL, action="portal.code_sent", obj=debtor, after={
             "purpose": purpose, "kind": contact_point.kind, "to": masked_destination(contact_point)})
+    deliver_code(debtor, contact_point, code)
+    return sent
+
+
+def deliver_code(debtor: Debtor, point: ContactPoint, code: str) -> None:
+    """Send a code by e-mail or SMS in the debtor's language. The text names no debt and no creditor."""
     with translation.override(debtor.preferred_language or settings.LANGUAGE_CODE):
-        _deliver(contact_point, _("Your sign-in code"),
+        _deliver(point, _("Your sign-in code"),
                  _("Your sign-in code is %(code)s. It expires in 10 minutes. If you did not ask for it, ignore this "
                    "message.") % {"code": code})
-    return sent
 
 
 def _deliver(point: ContactPoint, subject: str, text: str) -> None:
@@ -361,9 +366,9 @@ def new_authenticator_secret() -> str:
     return pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
 
 
-def provisioning_uri(login: PortalLogin, secret: str) -> str:
+def provisioning_uri(login: PortalLogin, secret: str, issuer: str) -> str:
     """What the QR code holds: an authenticator app reads the secret, the servicer's name and the username."""
-    return pyotp.TOTP(secret).provisioning_uri(name=login.username, issuer_name=settings.PORTAL_BRAND_NAME)
+    return pyotp.TOTP(secret).provisioning_uri(name=login.username, issuer_name=issuer)
 
 
 def turn_on_authenticator(*, actor: DebtorActor, secret: str, code: str) -> PortalLogin:

@@ -3,6 +3,7 @@ from django.urls import include, path
 from arrears.portal import (
     account_views,
     arrangement_views,
+    brand_views,
     budget_views,
     pay_views,
     profile_urls,
@@ -13,6 +14,8 @@ from arrears.portal import (
 app_name = "portal"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("brand.css", brand_views.brand_css, name="brand_css"),
+    path("brand/logo", brand_views.brand_logo, name="brand_logo"),
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-in/code/", views.sign_in_code, name="sign_in_code"),
     path("security/", security_views.security, name="security"),

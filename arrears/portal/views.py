@@ -21,7 +21,7 @@ from arrears.core.audit import record
 from arrears.disputes.models import Dispute
 from arrears.ledger.models import Component, Payment
 from arrears.ledger.services import BALANCE_FIELD
-from arrears.portal import services
+from arrears.portal import branding, services
 from arrears.portal.forms import (
     AuthenticatorCodeForm,
     CodeForm,
@@ -49,7 +49,8 @@ def render(request, template: str, context: dict):
     if VISITED not in request.session:
         request.session[VISITED] = True
         funnel.record(FunnelEvent.Step.VISIT, source=request.GET.get("src", ""))
-    return django_render(request, template, {"portal_brand": settings.PORTAL_BRAND_NAME, **context})
+    brand = branding.brand_for(request)
+    return django_render(request, template, {"brand": brand, "portal_brand": brand.name, **context})
 
 
 def form_errors(form, exc: ValidationError) -> None:

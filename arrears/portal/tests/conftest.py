@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from arrears.portal import branding
 from arrears.portal.services import create_login
 
 
@@ -21,5 +22,7 @@ def signed_in(client, account):
 
 @pytest.fixture(autouse=True)
 def _fresh_counters():
-    """Sign-in attempts are counted per username in the cache; each test starts with none."""
+    """Sign-in attempts are counted per username in the cache, and each process keeps the brands it read;
+    each test starts with neither."""
     cache.clear()
+    branding._cache.clear()

@@ -14,6 +14,14 @@ from arrears.portfolio.services import AccountIn, ContactPointIn, DebtorIn, Iden
 BUSINESS_DATE = dt.date(2026, 11, 23)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rolled-back tests may reuse ids (SQLite), and a page kept in the
+    cache by one test must not be served to another."""
+    from django.core.cache import cache
+    cache.clear()
+
+
 @pytest.fixture
 def system():
     return SystemActor("test")

@@ -184,6 +184,9 @@ EVENT_DISPATCH_WINDOW_SECONDS = envfloat("EVENT_DISPATCH_WINDOW_SECONDS", "0" if
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": "arrears"}}
+    # Sessions are read on every page and written seldom: read from Redis, kept in the database too so
+    # that a Redis restart signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 elif TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:

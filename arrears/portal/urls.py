@@ -5,6 +5,7 @@ from arrears.portal import (
     arrangement_views,
     brand_views,
     budget_views,
+    overview_views,
     pay_views,
     profile_urls,
     security_views,
@@ -13,7 +14,7 @@ from arrears.portal import (
 
 app_name = "portal"
 urlpatterns = [
-    path("", views.overview, name="overview"),
+    path("", overview_views.overview, name="overview"),
     path("brand.css", brand_views.brand_css, name="brand_css"),
     path("brand/logo", brand_views.brand_logo, name="brand_logo"),
     path("sign-in/", views.sign_in, name="sign_in"),

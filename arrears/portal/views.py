@@ -2,7 +2,6 @@
 the session (never a staff user), which expires after PORTAL_IDLE_SECONDS without a request."""
 
 import time
-from collections import defaultdict
 from functools import wraps
 
 from django.conf import settings
@@ -16,11 +15,8 @@ from django.views.decorators.http import require_POST
 
 from arrears.analytics import funnel
 from arrears.analytics.models import FunnelEvent
-from arrears.arrangements.models import Arrangement, FinancialStatement, Promise, RestructuringProposal
+from arrears.arrangements.models import FinancialStatement
 from arrears.core.audit import record
-from arrears.disputes.models import Dispute
-from arrears.ledger.models import Component, Payment
-from arrears.ledger.services import BALANCE_FIELD
 from arrears.portal import branding, services
 from arrears.portal.forms import (
     AuthenticatorCodeForm,
@@ -225,29 +221,6 @@ def create_login(request):
 def sign_out(request):
     request.session.flush()
     return redirect("portal:sign_in")
-
-
-@signed_in
-def overview(request):
-    actor = request.debtor_actor
-    accounts = list(Account.objects.visible_to(actor).filter(debtor_links__debtor_id=actor.debtor_id)
-                    .select_related("creditor", "portfolio").order_by("placed_at"))
-    live = {arr.account_id: arr for arr in Arrangement.objects.filter(
-        account__in=accounts, status__in=Arrangement.ACTIVE_STATUSES)}
-    promised = {p.account_id: p for p in Promise.objects.filter(account__in=accounts, status=Promise.Status.PENDING)}
-    proposals = {p.account_id: p for p in RestructuringProposal.objects.filter(
-        account__in=accounts, status__in=RestructuringProposal.OPEN_STATUSES)}
-    disputed = defaultdict(list)
-    for d in Dispute.objects.filter(account__in=accounts, status=Dispute.Status.OPEN).order_by("opened_on"):
-        disputed[d.account_id].append(d)
-    debts = [{
-        "account": a, "arrangement": live.get(a.pk), "promise": promised.get(a.pk), "disputes": disputed[a.pk],
-        "proposal": proposals.get(a.pk),
-        "components": [(Component(c).label, getattr(a, name)) for c, name in BALANCE_FIELD.items()
-                       if c != Component.CREDIT],
-        "payments": Payment.objects.filter(account=a, status=Payment.Status.POSTED).order_by("-value_date", "-pk")[:10],
-    } for a in accounts]
-    return render(request, "portal/overview.html", {"debts": debts, "open_statuses": Account.OPEN_STATUSES})
 
 
 def own_account(request, pk: int) -> Account:

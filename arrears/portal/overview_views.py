@@ -1,0 +1,82 @@
+"""The overview: every debt of the signed-in debtor, what is owed by part, what is arranged, promised,
+proposed or disputed, and the latest payments.
+
+The debts' part of the page is kept in the shared cache under a key that changes whenever anything shown
+could have: the accounts' own rows (balances, status, days past due, creditor) and the newest domain event of
+those accounts (every write that touches an arrangement, promise, proposal, dispute or payment emits one in
+its own transaction). A page after any change is therefore rendered anew; a page reloaded with nothing
+changed costs two small queries. The key also holds the language and the browser's CSRF cookie, since the
+part carries forms.
+"""
+
+import hashlib
+from collections import defaultdict
+
+from django.core.cache import cache
+from django.db.models import F, Max, Window
+from django.db.models.functions import RowNumber
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from arrears.arrangements.models import Arrangement, Promise, RestructuringProposal
+from arrears.core.models import DomainEvent
+from arrears.disputes.models import Dispute
+from arrears.ledger.models import Component, Payment
+from arrears.ledger.services import BALANCE_FIELD
+from arrears.portal.views import render, signed_in
+from arrears.portfolio.models import Account
+
+RECENT_PAYMENTS = 10  # on the overview; the account's history page lists them all
+CACHE_SECONDS = 600
+SHOWN_FIELDS = ["pk", "status", *BALANCE_FIELD.values(), "dpd", "oldest_unpaid_due_date", "closed_on",
+                "creditor_reference", "product", "currency", "creditor_id", "portfolio_id"]
+
+
+def debts_of(accounts: list[Account]) -> list[dict]:
+    live = {arr.account_id: arr for arr in Arrangement.objects.filter(
+        account__in=accounts, status__in=Arrangement.ACTIVE_STATUSES)}
+    promised = {p.account_id: p for p in Promise.objects.filter(account__in=accounts, status=Promise.Status.PENDING)}
+    proposals = {p.account_id: p for p in RestructuringProposal.objects.filter(
+        account__in=accounts, status__in=RestructuringProposal.OPEN_STATUSES)}
+    disputed = defaultdict(list)
+    for d in Dispute.objects.filter(account__in=accounts, status=Dispute.Status.OPEN).order_by("opened_on"):
+        disputed[d.account_id].append(d)
+    recent = defaultdict(list)  # the last RECENT_PAYMENTS of each account, in one query for all of them
+    newest_first = [F("value_date").desc(), F("pk").desc()]
+    for payment in (Payment.objects.filter(account__in=accounts, status=Payment.Status.POSTED)
+                    .only("account_id", "value_date", "amount_minor", "currency")
+                    .annotate(n=Window(RowNumber(), partition_by=F("account_id"), order_by=newest_first))
+                    .filter(n__lte=RECENT_PAYMENTS).order_by("account_id", *newest_first)):
+        recent[payment.account_id].append(payment)
+    return [{
+        "account": a, "arrangement": live.get(a.pk), "promise": promised.get(a.pk), "disputes": disputed[a.pk],
+        "proposal": proposals.get(a.pk),
+        "components": [(Component(c).label, getattr(a, name)) for c, name in BALANCE_FIELD.items()
+                       if c != Component.CREDIT],
+        "payments": recent[a.pk],
+    } for a in accounts]
+
+
+def _key(request, accounts: list[Account]) -> str:
+    newest = (DomainEvent.objects.filter(account_id__in=[a.pk for a in accounts])
+              .aggregate(newest=Max("id"))["newest"]) if accounts else None
+    shown = [[getattr(a, name) for name in SHOWN_FIELDS] + [a.creditor.name, a.portfolio.original_creditor]
+             for a in accounts]
+    fingerprint = repr((request.debtor_actor.debtor_id, get_language(), request.COOKIES.get("csrftoken"), newest,
+                        shown))
+    return "portal:overview:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+
+
+@signed_in
+def overview(request):
+    actor = request.debtor_actor
+    accounts = list(Account.objects.visible_to(actor).filter(debtor_links__debtor_id=actor.debtor_id)
+                    .select_related("creditor", "portfolio").order_by("placed_at"))
+    key = _key(request, accounts)
+    debts = cache.get(key)
+    if debts is None:
+        debts = render_to_string("portal/_debts.html", {
+            "debts": debts_of(accounts), "open_statuses": Account.OPEN_STATUSES}, request=request)
+        cache.set(key, debts, CACHE_SECONDS)
+    return render(request, "portal/overview.html", {"debts_html": mark_safe(debts)})  # noqa: S308 (our render)

@@ -182,7 +182,7 @@ EVENT_DISPATCH_WINDOW_SECONDS = envfloat("EVENT_DISPATCH_WINDOW_SECONDS", "0" if
 # The shared cache counts API calls per key for rate limits: Redis in production, so every web
 # process counts together; files next to the database for the demo; memory in tests.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+    CACHES = {"default": {"BACKEND": "arrears.core.redis_cache.ArrearsRedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": "arrears"}}
     # Sessions are read on every page and written seldom: read from Redis, kept in the database too so
     # that a Redis restart signs nobody out.
@@ -272,6 +272,10 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "arrears <noreply@localhost
 # Security headers. CSP is Django's own; nothing inline, everything vendored and same-origin.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "false")
+# Behind a proxy that ends HTTPS and says so in X-Forwarded-Proto: addresses the portal gives out (such as
+# the card provider's return address) must then start with https.
+if envbool("BEHIND_HTTPS_PROXY", "false"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(8 * 3600))
 SECURE_CONTENT_TYPE_NOSNIFF = True

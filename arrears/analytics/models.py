@@ -17,7 +17,7 @@ class FunnelEvent(models.Model):
         ARRANGEMENT_BROKEN = "arrangement_broken", _("Broke the arrangement")
 
     step = models.CharField(_("step"), max_length=20, choices=Step.choices)
-    occurred_at = models.DateTimeField(_("at"), auto_now_add=True)
+    occurred_at = models.DateTimeField(_("occurred at"), auto_now_add=True)
     # Before sign-in a visit belongs to no debtor and no creditor.
     debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.CASCADE, null=True, blank=True,
                                related_name="+", db_index=False, verbose_name=_("debtor"))

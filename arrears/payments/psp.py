@@ -235,7 +235,7 @@ class StripeProvider:
             raise ValidationError(_("The card payment service did not report the payment: %(reason)s")
                                   % {"reason": self._error_reason(response, body)}, code="provider_refused")
         if body.get("id") != provider_ref or not isinstance(body.get("status"), str):
-            raise ValidationError(_("The card payment service answered about another payment than %(id)s.")
+            raise ValidationError(_("The card payment service answered about a payment other than %(id)s.")
                                   % {"id": provider_ref}, code="provider_refused")
         return Intent(provider_ref=provider_ref, client_secret=body.get("client_secret") or "", status=body["status"])
 

@@ -2,18 +2,18 @@
 proposed or disputed, and the latest payments.
 
 The debts' part of the page is kept in the shared cache under a key that changes whenever anything shown
-could have: the accounts' own rows (balances, status, days past due, creditor) and the newest domain event of
-those accounts (every write that touches an arrangement, promise, proposal, dispute or payment emits one in
-its own transaction). A page after any change is therefore rendered anew; a page reloaded with nothing
-changed costs two small queries. The key also holds the language and the browser's CSRF cookie, since the
-part carries forms.
+could have: the accounts' own rows (balances, status, days past due, creditor) and the newest domain event
+of those accounts, read in the same query (every write that touches an arrangement, promise, proposal,
+dispute or payment emits one in its own transaction). A page after any change is therefore rendered anew;
+a page reloaded with nothing changed costs that one query. The key also holds the language and the
+browser's CSRF cookie, since the part carries forms.
 """
 
 import hashlib
 from collections import defaultdict
 
 from django.core.cache import cache
-from django.db.models import F, Max, Window
+from django.db.models import F, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -29,7 +29,7 @@ from arrears.portfolio.models import Account
 
 RECENT_PAYMENTS = 10  # on the overview; the account's history page lists them all
 CACHE_SECONDS = 600
-SHOWN_FIELDS = ["pk", "status", *BALANCE_FIELD.values(), "dpd", "oldest_unpaid_due_date", "closed_on",
+SHOWN_FIELDS = ["id", "status", *BALANCE_FIELD.values(), "dpd", "oldest_unpaid_due_date", "closed_on",
                 "creditor_reference", "product", "currency", "creditor_id", "portfolio_id"]
 
 
@@ -59,20 +59,20 @@ def debts_of(accounts: list[Account]) -> list[dict]:
 
 
 def _key(request, accounts: list[Account]) -> str:
-    newest = (DomainEvent.objects.filter(account_id__in=[a.pk for a in accounts])
-              .aggregate(newest=Max("id"))["newest"]) if accounts else None
-    shown = [[getattr(a, name) for name in SHOWN_FIELDS] + [a.creditor.name, a.portfolio.original_creditor]
-             for a in accounts]
-    fingerprint = repr((request.debtor_actor.debtor_id, get_language(), request.COOKIES.get("csrftoken"), newest,
-                        shown))
+    shown = [[getattr(a, name) for name in SHOWN_FIELDS] + [a.creditor.name, a.portfolio.original_creditor,
+                                                            a.newest_event] for a in accounts]
+    fingerprint = repr((request.debtor_actor.debtor_id, get_language(), request.COOKIES.get("csrftoken"), shown))
     return "portal:overview:" + hashlib.sha256(fingerprint.encode()).hexdigest()
 
 
 @signed_in
 def overview(request):
     actor = request.debtor_actor
+    newest_event = DomainEvent.objects.filter(account_id=OuterRef("pk")).order_by("-id").values("id")[:1]
     accounts = list(Account.objects.visible_to(actor).filter(debtor_links__debtor_id=actor.debtor_id)
-                    .select_related("creditor", "portfolio").order_by("placed_at"))
+                    .select_related("creditor", "portfolio")
+                    .only(*SHOWN_FIELDS, "creditor__name", "portfolio__original_creditor")
+                    .annotate(newest_event=Subquery(newest_event)).order_by("placed_at"))
     key = _key(request, accounts)
     debts = cache.get(key)
     if debts is None:

@@ -56,7 +56,7 @@ def _clean(kind: str, reasons, needs, details: str, consent: bool) -> dict:
         errors["needs"] = _("Choose among the needs shown.")
     details = details.strip()
     if len(details) > DETAILS_MAX:
-        errors["details"] = _("Keep it under %(n)s characters.") % {"n": DETAILS_MAX}
+        errors["details"] = _("Keep it to %(n)s characters at most.") % {"n": DETAILS_MAX}
     sensitive = kind == Circumstance.Kind.VULNERABILITY or HEALTH_REASONS & set(reasons)
     if details and sensitive and not consent:
         errors["consent"] = _("To keep what you wrote about your health we need your consent. Tick the box, or "

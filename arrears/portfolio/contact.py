@@ -91,7 +91,7 @@ def retire_contact_point(*, actor, point: ContactPoint, status: str = ContactPoi
     """Stop using a contact point: no longer in use (invalid), or not the debtor's (wrong party)."""
     authorize_for_every_creditor(actor, roles.EDIT_CONTACT_POINTS, point.debtor_id)
     if status not in RETIRED:
-        raise ValidationError({"status": _("A contact point is retired as invalid or wrong party.")})
+        raise ValidationError({"status": _("A contact point can only be retired as invalid or wrong party.")})
     with transaction.atomic():
         before = snapshot(point, ["status", "is_primary"])
         point.status, point.is_primary = status, False

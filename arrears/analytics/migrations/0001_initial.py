@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('step', models.CharField(choices=[('visit', 'Visited the portal'), ('signed_in', 'Signed in'), ('offers_seen', 'Saw the offers'), ('offer_accepted', 'Accepted an offer'), ('promise_made', 'Promised to pay'), ('arrangement_kept', 'Kept the arrangement'), ('arrangement_broken', 'Broke the arrangement')], max_length=20, verbose_name='step')),
-                ('occurred_at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
+                ('occurred_at', models.DateTimeField(auto_now_add=True, verbose_name='occurred at')),
                 ('source', models.CharField(blank=True, help_text='Where the visit came from, e.g. the campaign of an SMS link.', max_length=40, verbose_name='source')),
                 ('ref', models.CharField(blank=True, max_length=40, verbose_name='reference')),
                 ('account', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portfolio.account', verbose_name='account')),

@@ -46,7 +46,7 @@ def test_stripes_refusal_and_an_answer_about_another_intent_are_clear_errors():
     assert refused.value.messages == ["The card payment service did not report the payment: No such "
                                       "payment_intent: 'pi_3Gone' (resource_missing, HTTP 404)"]
     other = stripe_answering(200, {"id": "pi_3Other", "object": "payment_intent", "status": "succeeded"})
-    with pytest.raises(ValidationError, match="another payment than pi_3Asked"):
+    with pytest.raises(ValidationError, match="a payment other than pi_3Asked"):
         other.retrieve_intent("pi_3Asked")
 
 

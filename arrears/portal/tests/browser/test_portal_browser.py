@@ -356,4 +356,15 @@ def test_no_serious_or_critical_accessibility_problem_on_the_portal_pages(open_p
     assert seen(debt_card(page, account).locator("tr.total td.amount")) == money[750]
     check("overview, after a payment")
 
+    page.goto(f"/portal/accounts/{account.pk}/history/")
+    check("month by month")
+    page.goto("/portal/details/contact/")
+    check("contact details")
+    page.goto("/portal/details/preferences/")
+    check("contact preferences")
+    page.goto("/portal/details/circumstances/")
+    check("circumstances")
+    page.goto("/portal/security/")
+    check("sign-in security")
+
     assert not any(findings.values()), "axe-core found serious or critical problems:\n" + describe(findings)

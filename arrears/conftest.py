@@ -19,7 +19,10 @@ def _empty_cache():
     """Each test starts with an empty cache: rolled-back tests may reuse ids (SQLite), and a page kept in the
     cache by one test must not be served to another."""
     from django.core.cache import cache
+
+    from arrears.portal.overview_views import recent_pages
     cache.clear()
+    recent_pages.clear()
 
 
 @pytest.fixture

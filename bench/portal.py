@@ -94,7 +94,7 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="arrears bench portal")
     parser.add_argument("--accounts", type=int, default=1_000_000, help="book size seeded first")
     parser.add_argument("--debtors", type=int, default=200, help="debtors signed in")
-    parser.add_argument("--clients", type=int, default=16, help="debtors loading pages at once")
+    parser.add_argument("--clients", type=int, default=8, help="debtors loading pages at once")
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the load")
     parser.add_argument("--baseline", type=int, default=200, help="pages loaded one after another")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")

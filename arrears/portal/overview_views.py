@@ -1,23 +1,23 @@
 """The overview: every debt of the signed-in debtor, what is owed by part, what is arranged, promised,
 proposed or disputed, and the latest payments.
 
-The debts' part of the page is kept in the shared cache under a key that changes whenever anything shown
+The page is kept in the shared cache under a key that changes whenever anything shown
 could have: the accounts' own rows (balances, status, days past due, creditor) and the newest domain event
 of those accounts, read in the same query (every write that touches an arrangement, promise, proposal,
 dispute or payment emits one in its own transaction). A page after any change is therefore rendered anew;
-a page reloaded with nothing changed costs that one query. The key also holds the language and the
-browser's CSRF cookie, since the part carries forms.
+a page reloaded with nothing changed costs that one query. The key also holds the language, the brand, the
+address and the browser's CSRF cookie, since the page carries forms.
 """
 
 import hashlib
 import threading
 from collections import OrderedDict, defaultdict
 
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db.models import F, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
-from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
+from django.http import HttpResponse
 from django.utils.translation import get_language
 
 from arrears.arrangements.models import Arrangement, Promise, RestructuringProposal
@@ -25,7 +25,8 @@ from arrears.core.models import DomainEvent
 from arrears.disputes.models import Dispute
 from arrears.ledger.models import Component, Payment
 from arrears.ledger.services import BALANCE_FIELD
-from arrears.portal.views import render, signed_in
+from arrears.portal import branding
+from arrears.portal.views import VISITED, render, signed_in
 from arrears.portfolio.models import Account
 
 
@@ -86,10 +87,11 @@ def debts_of(accounts: list[Account]) -> list[dict]:
     } for a in accounts]
 
 
-def _key(request, accounts: list[Account]) -> str:
+def _key(request, accounts: list[Account], brand) -> str:
     shown = [[getattr(a, name) for name in SHOWN_FIELDS] + [a.creditor.name, a.portfolio.original_creditor,
                                                             a.newest_event] for a in accounts]
-    fingerprint = repr((request.debtor_actor.debtor_id, get_language(), request.COOKIES.get("csrftoken"), shown))
+    fingerprint = repr((request.debtor_actor.debtor_id, get_language(), request.COOKIES.get("csrftoken"),
+                        request.get_full_path(), brand, shown))
     return "portal:overview:" + hashlib.sha256(fingerprint.encode()).hexdigest()
 
 
@@ -101,13 +103,19 @@ def overview(request):
                     .select_related("creditor", "portfolio")
                     .only(*SHOWN_FIELDS, "creditor__name", "portfolio__original_creditor")
                     .annotate(newest_event=Subquery(newest_event)).order_by("placed_at"))
-    key = _key(request, accounts)
-    debts = recent_pages.get(key)
-    if debts is None:
-        debts = cache.get(key)
-        if debts is None:
-            debts = render_to_string("portal/_debts.html", {
-                "debts": debts_of(accounts), "open_statuses": Account.OPEN_STATUSES}, request=request)
-            cache.set(key, debts, CACHE_SECONDS)
-        recent_pages.put(key, debts)
-    return render(request, "portal/overview.html", {"debts_html": mark_safe(debts)})  # noqa: S308 (our render)
+    key = _key(request, accounts, branding.brand_for(request))
+    # A page with a notice on it (a payment received, a plan agreed) is shown once and not kept.
+    keep = not len(get_messages(request)) and VISITED in request.session
+    if keep:
+        page = recent_pages.get(key)
+        if page is None and (page := cache.get(key)) is not None:
+            recent_pages.put(key, page)
+        if page is not None:
+            return HttpResponse(page)
+    response = render(request, "portal/overview.html", {"debts": debts_of(accounts),
+                                                        "open_statuses": Account.OPEN_STATUSES})
+    if keep:
+        page = response.content.decode()
+        cache.set(key, page, CACHE_SECONDS)
+        recent_pages.put(key, page)
+    return response

@@ -76,3 +76,11 @@ def test_two_browsers_of_one_debtor_each_get_a_form_that_works(account, system):
     assert answered.status_code == 302
     proposal.refresh_from_db()
     assert proposal.status == "counter_rejected"
+
+
+def test_a_notice_shows_once_on_a_kept_page_and_is_not_kept(signed_in, account):
+    overview(signed_in), overview(signed_in)  # the page is now kept
+    signed_in.post(reverse("portal:promise", args=[account.pk]), {"amount": "300.00", "due_date": "2026-12-01"})
+    assert "We have noted your promise" in overview(signed_in)
+    again = overview(signed_in)
+    assert "We have noted your promise" not in again and "You promised to pay €300.00" in again

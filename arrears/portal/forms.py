@@ -35,7 +35,17 @@ class CodeForm(forms.Form):
                             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
 
 
-class NewLoginForm(forms.Form):
+class PasswordTwiceForm(forms.Form):
+    """A new password typed twice: the two must agree."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return cleaned
+
+
+class NewLoginForm(PasswordTwiceForm):
     username = forms.CharField(label=_("Choose a username"), max_length=60,
                                widget=forms.TextInput(attrs={"autocomplete": "username"}))
     password = forms.CharField(label=_("Choose a password"), strip=False,
@@ -43,12 +53,6 @@ class NewLoginForm(forms.Form):
                                help_text=_("At least 12 characters."))
     password_again = forms.CharField(label=_("The password again"), strip=False,
                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password") != cleaned.get("password_again"):
-            self.add_error("password_again", _("The two passwords differ."))
-        return cleaned
 
 
 class SignInForm(forms.Form):
@@ -70,7 +74,7 @@ class TurnOffAuthenticatorForm(AuthenticatorCodeForm):
     field_order = ["password", "code"]
 
 
-class ChangePasswordForm(forms.Form):
+class ChangePasswordForm(PasswordTwiceForm):
     current_password = forms.CharField(label=_("Your current password"), strip=False,
                                        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     password = forms.CharField(label=_("New password"), strip=False,
@@ -78,12 +82,6 @@ class ChangePasswordForm(forms.Form):
                                help_text=_("At least 12 characters."))
     password_again = forms.CharField(label=_("The new password again"), strip=False,
                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password") != cleaned.get("password_again"):
-            self.add_error("password_again", _("The two passwords differ."))
-        return cleaned
 
 
 class PromiseForm(forms.Form):

@@ -2,6 +2,8 @@
 secret) or off (with the password and a code), and a new password. Each form posts to the same page
 with its name in `action`, so the page works without JavaScript."""
 
+import time
+
 import segno
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,7 +15,7 @@ from arrears.core.crypto import decrypt, encrypt
 from arrears.portal import services
 from arrears.portal.branding import brand_for
 from arrears.portal.forms import AuthenticatorCodeForm, ChangePasswordForm, TurnOffAuthenticatorForm
-from arrears.portal.views import _ip, form_errors, render, signed_in
+from arrears.portal.views import PROVED_BY_CODE, PROVED_SECONDS, _ip, form_errors, render, signed_in
 
 # The secret offered for an authenticator, kept (encrypted) between showing it and its first code.
 OFFERED = "portal_offered_authenticator"
@@ -34,6 +36,10 @@ def _qr_data_uri(text: str) -> str:
                                                     title=_("QR code for your authenticator app"))
 
 
+def _proved(request) -> bool:
+    return time.time() - request.session.get(PROVED_BY_CODE, 0) < PROVED_SECONDS
+
+
 def _act(request, action: str, form) -> str:
     """Hand a valid form to its service and return the notice to show; a refusal raises ValidationError."""
     actor, data = request.debtor_actor, form.cleaned_data
@@ -44,7 +50,7 @@ def _act(request, action: str, form) -> str:
     if action == "turn_off":
         services.turn_off_authenticator(actor=actor, password=data["password"], code=data["code"], ip=_ip(request))
         return _("Your authenticator app is off. Signing in asks only for your password.")
-    services.change_password(actor=actor, current_password=data["current_password"],
+    services.change_password(actor=actor, current_password=None if _proved(request) else data["current_password"],
                              new_password=data["password"], ip=_ip(request))
     return _("Your password is changed.")
 
@@ -55,6 +61,8 @@ def security(request):
     action = request.POST.get("action") if request.method == "POST" else None
     forms = {name: form_class(request.POST if name == action else None, prefix=name)
              for name, form_class in FORMS.items()}
+    if _proved(request):  # came in with a code: the current password may be what was forgotten
+        del forms["password"].fields["current_password"]
     if action in forms and forms[action].is_valid():
         try:
             notice = _act(request, action, forms[action])

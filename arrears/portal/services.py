@@ -412,13 +412,16 @@ def turn_off_authenticator(*, actor: DebtorActor, password: str, code: str, ip: 
     return login
 
 
-def change_password(*, actor: DebtorActor, current_password: str, new_password: str, ip: str = "") -> PortalLogin:
+def change_password(*, actor: DebtorActor, current_password: str | None, new_password: str,
+                    ip: str = "") -> PortalLogin:
     """A new password, given the current one and passing the site's password validators. A wrong current
-    password counts towards the sign-in lockout, so the form is no way round it."""
+    password counts towards the sign-in lockout, so the form is no way round it. `current_password=None`:
+    the debtor has just proved a contact on file with a code (the first-visit path), the way back from a
+    forgotten password."""
     login = login_of(actor)
     _throttle(f"login:{login.username}")
     _refuse_if_locked(login, login.username, ip)
-    if not check_password(current_password, login.password):
+    if current_password is not None and not check_password(current_password, login.password):
         record(actor=actor, action="portal.password_change_refused", obj=login, after={"ip": ip})
         _count_failure(login, login.username, ip)
         raise ValidationError({"current_password": [_("The current password is not right.")]})
@@ -429,7 +432,8 @@ def change_password(*, actor: DebtorActor, current_password: str, new_password: 
     with transaction.atomic():
         login.password = make_password(new_password)
         login.save(update_fields=["password"])
-        record(actor=actor, action="portal.password_changed", obj=login, after={"ip": ip})
+        record(actor=actor, action="portal.password_changed", obj=login,
+               after={"ip": ip, "by": "current password" if current_password is not None else "code"})
     return login
 
 

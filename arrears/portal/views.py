@@ -34,6 +34,9 @@ SIGNED_IN, PENDING, VERIFIED = "portal_debtor", "portal_pending", "portal_verifi
 AWAITING_CODE, CODE_STEP_SECONDS = "portal_awaiting_code", 5 * 60
 CREDITORS, REFRESHED = "portal_creditors", "portal_refreshed"
 VISITED = "portal_visited"
+# Set when a debtor with a login came in by the first-visit path (a code to a contact on file): for
+# PROVED_SECONDS the password may be changed without the current one, which they may have forgotten.
+PROVED_BY_CODE, PROVED_SECONDS = "portal_proved_by_code", 15 * 60
 # The idle expiry and the debtor's creditors are refreshed at most this often: writing the session on
 # every page would cost a database write per request for a minute's precision nobody needs.
 REFRESH_SECONDS = 60
@@ -192,6 +195,7 @@ def enter_code(request):
                                                 "a code we sent you. You can turn it on again under Sign-in "
                                                 "security."))
                 _start_session(request, debtor.pk)
+                request.session[PROVED_BY_CODE] = int(time.time())  # a forgotten password may now be replaced
                 return redirect("portal:overview")
             request.session[VERIFIED] = debtor.pk
             return redirect("portal:create_login")

@@ -256,3 +256,19 @@ def by_first_visit(client, account):
     code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
     mail.outbox.clear()
     return client.post(reverse("portal:enter_code"), {"code": code})
+
+
+def test_a_forgotten_password_is_replaced_after_the_first_visit_path_without_the_old_one(signed_in, account, clock):
+    signed_in.post(reverse("portal:sign_out"))
+    assert by_first_visit(signed_in, account).url == reverse("portal:overview")
+    page = text(signed_in.get(reverse("portal:security")))
+    assert "password-current_password" not in page  # not asked for: it may be what was forgotten
+    changed = signed_in.post(reverse("portal:security"), {
+        "action": "password", "password-password": "a brand new passphrase", "password-password_again":
+        "a brand new passphrase"})
+    assert changed.url == reverse("portal:security")
+    assert AuditEvent.objects.get(action="portal.password_changed").after["by"] == "code"
+    signed_in.post(reverse("portal:sign_out"))
+    assert sign_in(signed_in, "a brand new passphrase").url == reverse("portal:overview")
+    # A plain sign-in proves no contact: the current password is asked for again.
+    assert "password-current_password" in text(signed_in.get(reverse("portal:security")))

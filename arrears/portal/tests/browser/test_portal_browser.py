@@ -5,6 +5,7 @@ serious or critical accessibility problem on the portal's pages and the test pay
 
 Disputes are not covered here yet: the portal's dispute page came after these tests."""
 
+import datetime as dt
 import re
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.utils import translation
+from django.utils.formats import date_format
 
 from arrears.arrangements.models import Arrangement, Offer, Promise
 from arrears.conftest import greek_debtor
@@ -27,6 +29,12 @@ LOCALES = [
     pytest.param("el-GR", "el", {1000: "1.000,00 €", 750: "750,00 €", 250: "250,00 €", 0: "0,00 €"}, id="greek"),
     pytest.param("en-GB", "en", {1000: "€1,000.00", 750: "€750.00", 250: "€250.00", 0: "€0.00"}, id="english"),
 ]
+
+
+def short_date(lang: str, day) -> str:
+    """A date as the portal writes it in that language's notices."""
+    with translation.override(lang):
+        return date_format(day, "SHORT_DATE_FORMAT")
 
 
 def tr(lang: str, text: str, **values) -> str:
@@ -168,7 +176,7 @@ def test_a_debtor_signs_up_chooses_a_plan_promises_and_pays_by_card(open_page, b
     assert page.url.endswith(f"/portal/arrangements/{arrangement.pk}/")
     first_due = arrangement.instalments.order_by("number").first().due_date
     assert seen(page.locator(".notices")) == tr(
-        lang, "Your arrangement is agreed. The first payment is due on %(date)s.", date=first_due.isoformat())
+        lang, "Your arrangement is agreed. The first payment is due on %(date)s.", date=short_date(lang, first_due))
     with translation.override(lang):
         on_track = arrangement.get_status_display()
     assert seen(page.locator("main p strong")) == on_track
@@ -196,7 +204,8 @@ def test_a_debtor_signs_up_chooses_a_plan_promises_and_pays_by_card(open_page, b
     submit_main_form(page)
     page.wait_for_url(re.compile(r"/portal/$"))
     assert seen(page.locator(".notices")) == tr(
-        lang, "Thank you. We have noted your promise to pay by %(date)s.", date="2026-11-30")
+        lang, "Thank you. We have noted your promise to pay by %(date)s.",
+           date=short_date(lang, dt.date(2026, 11, 30)))
     promised = {"el": "30/11/2026", "en": "11/30/2026"}[lang]
     assert tr(lang, "You promised to pay %(amount)s by %(date)s.", amount=money[250], date=promised) in seen(
         debt_card(page, paid_account))

@@ -1,17 +1,19 @@
 """The overview: every debt of the signed-in debtor, what is owed by part, what is arranged, promised,
 proposed or disputed, and the latest payments.
 
-The page is kept in the shared cache under a key that changes whenever anything shown
-could have: the accounts' own rows (balances, status, days past due, creditor) and the newest domain event
-of those accounts, read in the same query (every write that touches an arrangement, promise, proposal,
-dispute or payment emits one in its own transaction). A page after any change is therefore rendered anew;
-a page reloaded with nothing changed costs that one query. The key also holds the language, the brand, the
-address and the browser's CSRF cookie, since the page carries forms.
+The page is kept in the shared cache under a key that changes whenever anything shown could have: the
+accounts' own rows (balances, status, days past due, creditor) and the newest domain event of those
+accounts, read in the same query (every write that touches an arrangement, promise, proposal, dispute or
+payment emits one in its own transaction). A page after any change is therefore rendered anew; a page
+reloaded with nothing changed costs that one query. The key also holds the release (templates and
+translations), the language, the brand, the address and the browser's CSRF cookie, since the page carries
+forms.
 """
 
 import hashlib
 import threading
 from collections import OrderedDict, defaultdict
+from pathlib import Path
 
 from django.contrib.messages import get_messages
 from django.core.cache import cache
@@ -56,6 +58,17 @@ class _Recent:
 
 
 recent_pages = _Recent(1000)
+def _release_stamp() -> str:
+    """Changes when the portal's templates or translations do, so that a deploy does not serve pages kept by
+    the release before it."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted([*(root / "portal" / "templates").rglob("*.html"), *(root / "locale").rglob("*.mo")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+RELEASE = _release_stamp()
 RECENT_PAYMENTS = 10  # on the overview; the account's history page lists them all
 CACHE_SECONDS = 600
 SHOWN_FIELDS = ["id", "status", *BALANCE_FIELD.values(), "dpd", "oldest_unpaid_due_date", "closed_on",
@@ -90,7 +103,7 @@ def debts_of(accounts: list[Account]) -> list[dict]:
 def _key(request, accounts: list[Account], brand) -> str:
     shown = [[getattr(a, name) for name in SHOWN_FIELDS] + [a.creditor.name, a.portfolio.original_creditor,
                                                             a.newest_event] for a in accounts]
-    fingerprint = repr((request.debtor_actor.debtor_id, get_language(), request.COOKIES.get("csrftoken"),
+    fingerprint = repr((RELEASE, request.debtor_actor.debtor_id, get_language(), request.COOKIES.get("csrftoken"),
                         request.get_full_path(), brand, shown))
     return "portal:overview:" + hashlib.sha256(fingerprint.encode()).hexdigest()
 

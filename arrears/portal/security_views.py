@@ -15,7 +15,16 @@ from arrears.core.crypto import decrypt, encrypt
 from arrears.portal import services
 from arrears.portal.branding import brand_for
 from arrears.portal.forms import AuthenticatorCodeForm, ChangePasswordForm, TurnOffAuthenticatorForm
-from arrears.portal.views import PROVED_BY_CODE, PROVED_SECONDS, _ip, form_errors, render, signed_in
+from arrears.portal.views import (
+    CREDENTIALS,
+    PROVED_BY_CODE,
+    PROVED_SECONDS,
+    _ip,
+    credentials_of,
+    form_errors,
+    render,
+    signed_in,
+)
 
 # The secret offered for an authenticator, kept (encrypted) between showing it and its first code.
 OFFERED = "portal_offered_authenticator"
@@ -52,6 +61,7 @@ def _act(request, action: str, form) -> str:
         return _("Your authenticator app is off. Signing in asks only for your password.")
     services.change_password(actor=actor, current_password=None if _proved(request) else data["current_password"],
                              new_password=data["password"], ip=_ip(request))
+    request.session[CREDENTIALS] = credentials_of(actor.debtor_id)  # this browser stays signed in; others end
     return _("Your password is changed.")
 
 

@@ -1,6 +1,7 @@
 """The debtor portal's pages. Plain forms that work without JavaScript; the signed-in debtor is kept in
 the session (never a staff user), which expires after PORTAL_IDLE_SECONDS without a request."""
 
+import hashlib
 import time
 from functools import wraps
 
@@ -26,7 +27,7 @@ from arrears.portal.forms import (
     NewLoginForm,
     SignInForm,
 )
-from arrears.portal.models import OneTimeCode
+from arrears.portal.models import OneTimeCode, PortalLogin
 from arrears.portfolio.models import Account, Debtor
 
 SIGNED_IN, PENDING, VERIFIED = "portal_debtor", "portal_pending", "portal_verified"
@@ -34,6 +35,7 @@ SIGNED_IN, PENDING, VERIFIED = "portal_debtor", "portal_pending", "portal_verifi
 AWAITING_CODE, CODE_STEP_SECONDS = "portal_awaiting_code", 5 * 60
 CREDITORS, REFRESHED = "portal_creditors", "portal_refreshed"
 VISITED = "portal_visited"
+CREDENTIALS = "portal_credentials"
 # Set when a debtor with a login came in by the first-visit path (a code to a contact on file): for
 # PROVED_SECONDS the password may be changed without the current one, which they may have forgotten.
 PROVED_BY_CODE, PROVED_SECONDS = "portal_proved_by_code", 15 * 60
@@ -67,11 +69,19 @@ def _start_session(request, debtor_id: int) -> None:
     for key in (PENDING, VERIFIED, AWAITING_CODE):
         request.session.pop(key, None)
     request.session[SIGNED_IN] = debtor_id
+    request.session[CREDENTIALS] = credentials_of(debtor_id)
     actor = _refresh(request, debtor_id)
     for creditor_id in sorted(actor.creditors) or [None]:
         funnel.record(FunnelEvent.Step.SIGNED_IN, debtor_id=debtor_id, creditor_id=creditor_id)
     record(actor=services.actor_for(debtor_id), action="portal.visit", object_type="portfolio.debtor",
            object_id=debtor_id, after={"ip": _ip(request)})
+
+
+def credentials_of(debtor_id: int) -> str:
+    """A digest of the debtor's password hash: a session signed in under another password ends at its next
+    refresh, so changing the password signs out every other browser within REFRESH_SECONDS."""
+    stored = PortalLogin.objects.filter(debtor_id=debtor_id).values_list("password", flat=True).first() or ""
+    return hashlib.sha256(stored.encode()).hexdigest()[:16]
 
 
 def _refresh(request, debtor_id: int) -> services.DebtorActor:
@@ -90,6 +100,9 @@ def signed_in(view):
         if debtor_id is None:
             return redirect("portal:sign_in")
         if time.time() - request.session.get(REFRESHED, 0) > REFRESH_SECONDS:
+            if request.session.get(CREDENTIALS) != credentials_of(debtor_id):
+                request.session.flush()  # the password changed elsewhere: this session ends
+                return redirect("portal:sign_in")
             request.debtor_actor = _refresh(request, debtor_id)
         else:
             request.debtor_actor = services.DebtorActor(debtor_id, frozenset(request.session.get(CREDITORS, ())))

@@ -272,3 +272,20 @@ def test_a_forgotten_password_is_replaced_after_the_first_visit_path_without_the
     assert sign_in(signed_in, "a brand new passphrase").url == reverse("portal:overview")
     # A plain sign-in proves no contact: the current password is asked for again.
     assert "password-current_password" in text(signed_in.get(reverse("portal:security")))
+
+
+def test_changing_the_password_signs_out_every_other_browser_within_a_minute(signed_in, account, clock):
+    from django.test import Client
+    other = Client()
+    assert sign_in(other).url == reverse("portal:overview")
+    changed = signed_in.post(reverse("portal:security"), {
+        "action": "password", "password-current_password": PASSWORD, "password-password": "a new and long passphrase",
+        "password-password_again": "a new and long passphrase"})
+    assert changed.url == reverse("portal:security")
+    assert other.get(reverse("portal:overview")).status_code == 200  # until its next refresh
+    for browser in (signed_in, other):
+        session = browser.session
+        session["portal_refreshed"] = 0  # a minute has passed
+        session.save()
+    assert other.get(reverse("portal:overview")).url == reverse("portal:sign_in")
+    assert signed_in.get(reverse("portal:overview")).status_code == 200  # the browser that changed it stays

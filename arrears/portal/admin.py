@@ -4,6 +4,7 @@ colour's contrast and the logo, and audits the change."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from arrears.core import roles
@@ -13,8 +14,13 @@ from arrears.portal.models import PortalBrand
 
 
 class BrandForm(forms.ModelForm):
-    logo_file = forms.FileField(label=_("Logo (PNG or JPEG, at most 200 KB)"), required=False)
+    logo_file = forms.FileField(required=False)
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["logo_file"].label = gettext("Logo (PNG or JPEG, at most %(kb)s KB)") % {
+            "kb": branding.LOGO_MAX_BYTES // 1000}
 
     class Meta:
         model = PortalBrand
